@@ -1,0 +1,1 @@
+"""Placeholder: exercises for conv are being written."""

@@ -1,0 +1,1 @@
+"""Placeholder: exercises for data are being written."""

@@ -1,0 +1,1 @@
+"""Placeholder: exercises for init are being written."""

@@ -1,0 +1,1 @@
+"""Placeholder: exercises for layers are being written."""

@@ -1,0 +1,1 @@
+"""Placeholder: exercises for network are being written."""

@@ -1,0 +1,1 @@
+"""Placeholder: exercises for optim are being written."""

@@ -1,0 +1,1 @@
+"""Reference NumPy implementations of every exercise in the course catalog (one module per topic)."""
