@@ -221,9 +221,16 @@ def run_suite(prepared: PreparedSuite, candidate, language: str | None = None,
         return Report(prepared.exercise_id, prepared.suite, False, 0.0, None, problem, [])
     results = []
     remaining = total_time
+    timed_out = None
     for case in prepared.cases:
-        execution = execute_case(prepared, case, candidate, max(0.5, min(prepared.time_limit, remaining)))
-        remaining -= execution.seconds
+        if timed_out is not None:
+            # It looped once; running it again would only spend the class's time: the case fails.
+            execution = Execution({"raised": timed_out})
+        else:
+            execution = execute_case(prepared, case, candidate, max(0.5, min(prepared.time_limit, remaining)))
+            remaining -= execution.seconds
+            if execution.outputs.get("raised") == Raised("Timeout"):
+                timed_out = execution.outputs["raised"]
         results.append(judge_case(prepared, case, execution))
     mistake = diagnose(prepared, results)
     score = sum(result.passed for result in results) / len(results)

@@ -1,0 +1,115 @@
+"""The ``dlgrade`` command.
+
+    dlgrade check EXERCISE FILE.py[:NAME] [--suite visible|hidden] [--json] [--lang en|ja]
+
+Exit status: 0 when the check passes, 1 when it fails (or the file cannot be loaded), 2 on bad usage.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import types
+from pathlib import Path
+
+from . import check, exercises
+from .runtime.messages import language_or_default
+from .runtime.sandbox import sandboxed
+
+LOAD_TIME_LIMIT = 30.0  # seconds for a student's file to finish its top-level code
+
+LOAD_FAILED = {
+    "en": "{exercise}: could not load {path}: {error}",
+    "ja": "{exercise}: {path} を読み込めませんでした: {error}",
+}
+NOT_DEFINED = {
+    "en": "{exercise}: {path} defines no {name!r}. Name your function or class {name}, or pass FILE.py:NAME.",
+    "ja": "{exercise}: {path} に {name!r} が定義されていません。名前を {name} にするか FILE.py:NAME と指定してください。",
+}
+
+
+def _split_target(target: str) -> tuple[Path, str | None]:
+    """``path/to/file.py:name`` -> (path, name); a Windows drive colon is not a separator."""
+    head, sep, tail = target.rpartition(":")
+    if sep and head and tail.isidentifier():
+        return Path(head), tail
+    return Path(target), None
+
+
+def load_module(path: Path) -> tuple[types.ModuleType | None, str | None]:
+    """Execute a student's file as a fresh module; (module, None) or (None, what went wrong)."""
+    module = types.ModuleType(path.stem)
+    module.__file__ = str(path)
+    try:
+        source = path.read_text(encoding="utf-8")
+        code = compile(source, str(path), "exec")
+    except (OSError, UnicodeDecodeError, SyntaxError, ValueError) as error:
+        return None, f"{type(error).__name__}: {error}"
+
+    def run(_candidate, _inputs, outputs):
+        exec(code, module.__dict__)  # noqa: S102 - running the student's file is the point
+
+    execution = sandboxed(run, None, {}, LOAD_TIME_LIMIT)
+    if "raised" in execution.outputs:
+        return None, execution.outputs["raised"].describe()
+    return module, None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dlgrade", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    check_cmd = commands.add_parser("check", help="check a function or class from a file")
+    check_cmd.add_argument("exercise", help="an exercise id, e.g. activation.sigmoid_grad")
+    check_cmd.add_argument("target", help="FILE.py or FILE.py:NAME (NAME defaults to the exercise's name)")
+    check_cmd.add_argument("--suite", choices=("visible", "hidden"), default="visible")
+    check_cmd.add_argument("--json", action="store_true", help="print the report as JSON")
+    check_cmd.add_argument("--lang", choices=("en", "ja"), default=None,
+                           help="language of the message (default: DLGRADE_LANG or en)")
+    commands.add_parser("list", help="list every exercise id")
+    return parser
+
+
+def _print_failure(message: str, exercise: str, as_json: bool) -> int:
+    if as_json:
+        print(json.dumps({"exercise": exercise, "passed": False, "score": 0.0, "mistake": None,
+                          "message": message}, ensure_ascii=False, indent=2))
+    else:
+        print(message)
+    return 1
+
+
+def run_check(args) -> int:
+    if args.exercise not in exercises():
+        print(f"dlgrade: unknown exercise {args.exercise!r} (see `dlgrade list`)", file=sys.stderr)
+        return 2
+    path, name = _split_target(args.target)
+    name = name or args.exercise.split(".")[-1]
+    if not path.is_file():
+        print(f"dlgrade: no such file: {path}", file=sys.stderr)
+        return 2
+    language = language_or_default(args.lang)
+    module, error = load_module(path)
+    if module is None:
+        return _print_failure(LOAD_FAILED[language].format(exercise=args.exercise, path=path, error=error),
+                              args.exercise, args.json)
+    if not hasattr(module, name):
+        return _print_failure(NOT_DEFINED[language].format(exercise=args.exercise, path=path, name=name),
+                              args.exercise, args.json)
+    report = check(args.exercise, getattr(module, name), suite=args.suite, language=language)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(report.message)
+    return 0 if report.passed else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "list":
+        print("\n".join(exercises()))
+        return 0
+    return run_check(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""Registry-wide behaviour: every exercise is tested the same way."""
+import numpy as np
+import pytest
+
+import autograder
+from autograder.registry import REGISTRY
+from autograder.gradcheck import relative_error
+
+EXERCISES = autograder.exercises()
+
+
+def entry(exercise_id):
+    return REGISTRY[exercise_id]
+
+
+@pytest.mark.parametrize("exercise_id", EXERCISES)
+@pytest.mark.parametrize("suite", ["visible", "hidden"])
+def test_reference_passes_its_own_suite(exercise_id, suite):
+    report = autograder.check(exercise_id, entry(exercise_id).reference, suite=suite)
+    assert report.passed, report.message
+    assert report.score == 1.0 and report.mistake is None
+
+
+@pytest.mark.parametrize("exercise_id", EXERCISES)
+def test_every_known_mistake_is_rejected_and_named(exercise_id):
+    mistakes = entry(exercise_id).mistakes
+    assert mistakes, f"{exercise_id} declares no known mistake"
+    for known in mistakes:
+        for implementation in known.implementations:
+            for suite in ("visible", "hidden"):
+                report = autograder.check(exercise_id, implementation, suite=suite)
+                assert not report.passed, f"{known.id} passes the {suite} suite"
+                assert report.mistake == known.id, f"{known.id} named as {report.mistake}:\n{report.message}"
+                assert f"[{known.id}]" in report.message
+
+
+@pytest.mark.parametrize("exercise_id", EXERCISES)
+def test_mistake_messages_exist_in_both_languages(exercise_id):
+    for known in entry(exercise_id).mistakes:
+        assert known.en.strip() and known.ja.strip(), known.id
+        assert any(ord(ch) > 0x3000 for ch in known.ja), f"{known.id}: the Japanese message has no Japanese"
+        report = autograder.check(exercise_id, known.implementations[0], language="ja")
+        assert known.ja in report.message
+
+
+@pytest.mark.parametrize("exercise_id", EXERCISES)
+def test_alternative_correct_implementations_pass(exercise_id):
+    alternatives = entry(exercise_id).alternatives
+    assert alternatives, f"{exercise_id} has no alternative correct implementation"
+    for alternative in alternatives:
+        for suite in ("visible", "hidden"):
+            report = autograder.check(exercise_id, alternative, suite=suite)
+            assert report.passed, report.message
+
+
+@pytest.mark.parametrize("exercise_id", EXERCISES)
+def test_accepted_variants_pass(exercise_id):
+    for variant in entry(exercise_id).variants:
+        report = autograder.check(exercise_id, variant, suite="hidden")
+        assert report.passed, report.message
+
+
+GRADIENT_EXERCISES = [e for e in EXERCISES if REGISTRY[e].gradient_check]
+
+
+@pytest.mark.parametrize("exercise_id", GRADIENT_EXERCISES)
+def test_derivative_matches_numerical_gradient(exercise_id):
+    exercise = entry(exercise_id)
+    for implementation in (exercise.reference, *exercise.variants):
+        for name, analytic, numeric in exercise.gradient_check(implementation):
+            assert np.shape(analytic) == np.shape(numeric), name
+            error = relative_error(analytic, numeric)
+            assert error < 1e-6, f"{exercise_id} {name}: relative error {error:.2e}"
+
+
+@pytest.mark.parametrize("exercise_id", EXERCISES)
+def test_hidden_suite_is_reproducible_and_secret(exercise_id, monkeypatch):
+    """Same secret, same inputs (re-grading is stable); another secret, other inputs."""
+    exercise = entry(exercise_id)
+    if not exercise.generate:
+        pytest.fail(f"{exercise_id} has no generator of random cases for the hidden suite")
+    first = exercise.suite_cases("hidden")
+    again = exercise.suite_cases("hidden")
+    monkeypatch.setenv("DLGRADE_SECRET", "another-course")
+    other = exercise.suite_cases("hidden")
+    flat = lambda cases: repr([c.inputs for c in cases if c.name.startswith("random")])  # noqa: E731
+    assert flat(first) == flat(again)
+    assert flat(first) != flat(other)
