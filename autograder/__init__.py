@@ -11,29 +11,20 @@ In a notebook, :func:`assert_check` raises ``AssertionError`` carrying the messa
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from .runtime import Report, run_suite
-from .runtime.messages import TEXT, language_or_default
+from .runtime.messages import language_or_default
+from .runtime.notebook import check as check_from_fixtures
+from .runtime.notebook import partial_credit, raise_unless_passed
 
 __all__ = ["Report", "assert_check", "check", "exercises", "grade"]
 
 
-def _registry():
-    """The full registry (needs ``reference``); imported on first use so the runtime stays light."""
-    from . import catalog  # noqa: F401 - importing registers every exercise
-    from .registry import REGISTRY
-    return REGISTRY
-
-
 def exercises() -> list[str]:
     """Every registered exercise id, in catalog order."""
-    return list(_registry())
-
-
-def _prepared(exercise_id: str, suite: str):
-    from .registry import prepare
-    if exercise_id not in _registry():
-        raise KeyError(TEXT["en"]["unknown"].format(exercise=exercise_id))
-    return prepare(exercise_id, suite)
+    from .registry import load
+    return list(load())
 
 
 def check(exercise_id: str, candidate, suite: str = "visible", language: str | None = None) -> Report:
@@ -49,28 +40,27 @@ def check(exercise_id: str, candidate, suite: str = "visible", language: str | N
     Returns:
         Report: ``passed``, ``score`` (fraction of cases passed), ``mistake`` (id or None), ``message``.
     """
-    return run_suite(_prepared(exercise_id, suite), candidate, language_or_default(language))
+    from .registry import prepare
+    try:
+        prepared = prepare(exercise_id, suite)
+    except ModuleNotFoundError as error:
+        if (error.name or "").split(".")[0] != "reference":
+            raise
+        # A student's machine: no reference, so the fixtures saved next to the notebook.
+        return check_from_fixtures(exercise_id, candidate, suite, language, Path.cwd() / "dlcheck" / "fixtures")
+    return run_suite(prepared, candidate, language_or_default(language))
 
 
 def assert_check(exercise_id: str, candidate, suite: str = "visible", language: str | None = None) -> Report:
     """Like :func:`check`, but raise ``AssertionError`` with the message when it fails."""
-    report = check(exercise_id, candidate, suite, language)
-    if not report.passed:
-        raise AssertionError(report.message)
-    print(report.message)
-    return report
+    return raise_unless_passed(check(exercise_id, candidate, suite, language))
 
 
 def grade(exercise_id: str, candidate, points: float = 1.0, suite: str = "visible",
           language: str | None = None) -> float:
     """For an nbgrader test cell: print the report and return ``score × points`` as a plain float.
 
-    nbgrader takes partial credit from a Python ``float`` as the cell's last expression; a cell
-    that raises scores 0, so a candidate that passes no case raises ``AssertionError`` with the
-    message (the student sees a red error), and one that passes some cases returns its share.
+    nbgrader takes partial credit from a Python ``float`` as the cell's last expression. A candidate
+    that passes no case raises ``AssertionError`` with the message instead (0 points either way).
     """
-    report = check(exercise_id, candidate, suite, language)
-    if report.score == 0.0:
-        raise AssertionError(report.message)
-    print(report.message)
-    return float(report.score * points)
+    return partial_credit(check(exercise_id, candidate, suite, language), points)

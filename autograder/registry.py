@@ -22,6 +22,12 @@ from .secret import seed_for
 REGISTRY: dict[str, "Exercise"] = {}
 
 
+def load() -> dict[str, "Exercise"]:
+    """The full registry: importing the catalog registers every exercise (it needs ``reference``)."""
+    from . import catalog  # noqa: F401
+    return REGISTRY
+
+
 @dataclass(frozen=True)
 class Case:
     """One set of inputs. For functions, ``inputs`` are the arguments in signature order."""
@@ -157,4 +163,6 @@ def prepare(exercise_id: str, suite: str = "visible") -> PreparedSuite:
     """The suite with every expected and mistaken output computed (cached per process)."""
     if suite not in ("visible", "hidden"):
         raise ValueError(f"suite must be 'visible' or 'hidden', not {suite!r}")
+    if exercise_id not in load():
+        raise KeyError(f"unknown exercise id {exercise_id!r}; known ids: autograder.exercises()")
     return _prepare_cached(exercise_id, suite, seed_for(exercise_id, suite))

@@ -29,7 +29,6 @@ TEXT = {
         "instance": "{exercise}: pass the class itself (e.g. {name}), not an instance ({name}(...)).",
         "what-function": "function",
         "what-class": "class",
-        "unknown": "unknown exercise id {exercise!r}; known ids: autograder.exercises()",
     },
     "ja": {
         "passed": "{exercise}: {suite} の {total} ケースすべてに合格しました。",
@@ -42,7 +41,6 @@ TEXT = {
         "instance": "{exercise}: インスタンス ({name}(...)) ではなくクラス {name} そのものを渡してください。",
         "what-function": "関数",
         "what-class": "クラス",
-        "unknown": "未知の課題 ID {exercise!r} です。一覧は autograder.exercises() で確認できます。",
     },
 }
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import signal
 import threading
 import time
 import traceback
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -46,9 +48,20 @@ class Execution:
     seconds: float = 0.0
 
 
+# Frames in the checker itself are not the student's: this runtime (or its copy shipped as
+# ``dlcheck/``) and, on the instructor's side, the rest of the ``autograder`` package.
+_RUNTIME = Path(__file__).resolve().parent
+_CHECKER_DIRS = tuple(f"{folder}{os.sep}" for folder in (
+    (_RUNTIME, _RUNTIME.parent) if _RUNTIME.parent.name == "autograder" else (_RUNTIME,)))
+
+
+def _is_checker_frame(filename: str) -> bool:
+    return not filename.startswith("<") and str(Path(filename).resolve()).startswith(_CHECKER_DIRS)
+
+
 def _student_frame(tb) -> str:
-    """The innermost frame outside this package: the student's line that raised."""
-    frames = [f for f in traceback.extract_tb(tb) if "/autograder/" not in f.filename.replace("\\", "/")]
+    """The innermost frame outside the checker: the student's line that raised."""
+    frames = [f for f in traceback.extract_tb(tb) if not _is_checker_frame(f.filename)]
     if not frames:
         return ""
     last = frames[-1]
