@@ -1,6 +1,9 @@
 """The ``dlgrade`` command.
 
     dlgrade check EXERCISE FILE.py[:NAME] [--suite visible|hidden] [--json] [--lang en|ja]
+    dlgrade list        every exercise id
+    dlgrade release     release the course (solutions/ -> assignments/)
+    dlgrade demo        release, then grade the bundled demo class and print the table
 
 Exit status: 0 when the check passes, 1 when it fails (or the file cannot be loaded), 2 on bad usage.
 """
@@ -66,6 +69,11 @@ def _parser() -> argparse.ArgumentParser:
     check_cmd.add_argument("--lang", choices=("en", "ja"), default=None,
                            help="language of the message (default: DLGRADE_LANG or en)")
     commands.add_parser("list", help="list every exercise id")
+    commands.add_parser("release", help="nbgrader generate_assignment for every assignment, plus the "
+                                        "student-side checker next to each released notebook")
+    demo = commands.add_parser("demo", help="release the course, then grade the bundled demo class with "
+                                            "nbgrader autograde and print its scores and mistakes")
+    demo.add_argument("--dir", type=Path, default=None, help="where to grade the demo class (default: a new temporary folder)")
     return parser
 
 
@@ -107,6 +115,14 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "list":
         print("\n".join(exercises()))
+        return 0
+    if args.command == "release":
+        from .release import release
+        release()
+        return 0
+    if args.command == "demo":
+        from .demo import run
+        print(run(folder=args.dir))
         return 0
     return run_check(args)
 
