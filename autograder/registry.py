@@ -67,6 +67,9 @@ class Exercise:
 
     @property
     def candidate_kind(self) -> str:
+        """What a submission is: a class (layers, optimizers), a value (quiz answers), or a function."""
+        if self.driver.startswith("quiz_"):
+            return "value"
         return "class" if inspect.isclass(self.reference) else "function"
 
     def suite_cases(self, suite: str) -> list[Case]:

@@ -8,7 +8,7 @@ import pytest
 
 from autograder import release as releasing
 
-from .notebooks import (ROOT, GRADE_CALL, assignment_names, blocked_modules_path, copy_course, errors,
+from notebooks import (ROOT, GRADE_CALL, assignment_names, blocked_modules_path, copy_course, errors,
                         execute, is_test_cell, nbgrader_meta, read, result_value, stderr,
                         with_answers_from)
 

@@ -8,7 +8,7 @@ import pytest
 import autograder
 from autograder import release as releasing
 
-from .notebooks import (assignment_names, copy_course, is_test_cell, nbgrader_meta, read, read_copy,
+from notebooks import (assignment_names, copy_course, is_test_cell, nbgrader_meta, read, read_copy,
                         with_answers_from)
 
 ASSIGNMENTS = assignment_names()

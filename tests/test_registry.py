@@ -73,12 +73,16 @@ def test_derivative_matches_numerical_gradient(exercise_id):
             assert error < 1e-6, f"{exercise_id} {name}: relative error {error:.2e}"
 
 
-@pytest.mark.parametrize("exercise_id", EXERCISES)
+QUIZ_ITEMS = [e for e in EXERCISES if REGISTRY[e].candidate_kind == "value"]
+CODE_EXERCISES = [e for e in EXERCISES if e not in QUIZ_ITEMS]
+
+
+@pytest.mark.parametrize("exercise_id", CODE_EXERCISES)
 def test_hidden_suite_is_reproducible_and_secret(exercise_id, monkeypatch):
-    """Same secret, same inputs (re-grading is stable); another secret, other inputs."""
+    """Same secret, same inputs (re-grading is stable); another secret, other inputs. (A quiz item
+    has one answer and no random cases.)"""
     exercise = entry(exercise_id)
-    if not exercise.generate:
-        pytest.fail(f"{exercise_id} has no generator of random cases for the hidden suite")
+    assert exercise.generate, f"{exercise_id} has no generator of random cases for the hidden suite"
     first = exercise.suite_cases("hidden")
     again = exercise.suite_cases("hidden")
     monkeypatch.setenv("DLGRADE_SECRET", "another-course")

@@ -10,4 +10,5 @@ from . import (  # noqa: F401  (the catalog's order)
     conv,
     optim,
     regularization,
+    quiz,
 )

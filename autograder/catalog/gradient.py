@@ -1,1 +1,286 @@
-"""Placeholder: exercises for gradient are being written."""
+"""Numerical gradient and gradient descent (Day 1, sections 4–5): reference, cases, variants, mistakes.
+
+Test functions are passed by name (``functions=("f",)``): the call driver looks them up in
+``autograder.runtime.functions`` so that cases stay plain data. The driver also records arguments
+changed in place, which is how "x restored afterwards" is checked: the reference restores x.
+"""
+import numpy as np
+
+from reference import gradient as ref
+
+from ..registry import exercise, fixed, mistake
+from ..runtime.functions import FUNCTIONS
+
+SEPARABLE = ("sum_of_squares", "sine_product", "cubic")  # any shape; elongated_bowl needs x of size 2
+
+
+# numerical_gradient ------------------------------------------------------------------------------------
+
+def random_numerical_gradient(rng):
+    name = str(rng.choice(SEPARABLE + ("elongated_bowl",)))
+    if name == "elongated_bowl":
+        shape = (2,)
+    else:
+        shape = tuple(int(n) for n in rng.integers(1, 5, size=int(rng.integers(1, 4))))
+    return {"f": name, "x": rng.normal(0.0, 2.0, size=shape), "h": float(rng.choice([1e-4, 1e-3, 1e-2]))}
+
+
+def gradient_by_nditer(f, x, h=1e-4):
+    """The textbook's loop: np.nditer with a multi-index."""
+    grad = np.zeros_like(x)
+    it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
+    while not it.finished:
+        idx = it.multi_index
+        tmp_val = x[idx]
+        x[idx] = float(tmp_val) + h
+        fxh1 = f(x)
+        x[idx] = tmp_val - h
+        fxh2 = f(x)
+        grad[idx] = (fxh1 - fxh2) / (2 * h)
+        x[idx] = tmp_val
+        it.iternext()
+    return grad
+
+
+def gradient_on_copies(f, x, h=1e-4):
+    """Never touches x: each evaluation gets its own perturbed copy."""
+    flat = x.reshape(-1)
+    grad = np.empty(flat.size)
+    for i in range(flat.size):
+        step = np.zeros(flat.size)
+        step[i] = h
+        grad[i] = (f((flat + step).reshape(x.shape)) - f((flat - step).reshape(x.shape))) / (2 * h)
+    return grad.reshape(x.shape)
+
+
+def forward_difference(f, x, h=1e-4):
+    grad = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        tmp = x[idx]
+        fx = f(x)
+        x[idx] = tmp + h
+        grad[idx] = (f(x) - fx) / h
+        x[idx] = tmp
+    return grad
+
+
+def central_difference_over_h(f, x, h=1e-4):
+    grad = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        tmp = x[idx]
+        x[idx] = tmp + h
+        fxh1 = f(x)
+        x[idx] = tmp - h
+        fxh2 = f(x)
+        grad[idx] = (fxh1 - fxh2) / h
+        x[idx] = tmp
+    return grad
+
+
+def not_restored(f, x, h=1e-4):
+    grad = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        tmp = x[idx]
+        x[idx] = tmp + h
+        fxh1 = f(x)
+        x[idx] = tmp - h
+        fxh2 = f(x)
+        grad[idx] = (fxh1 - fxh2) / (2 * h)
+    return grad
+
+
+def hard_coded_h(f, x, h=1e-4):
+    step = 1e-4
+    grad = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        tmp = x[idx]
+        x[idx] = tmp + step
+        fxh1 = f(x)
+        x[idx] = tmp - step
+        fxh2 = f(x)
+        grad[idx] = (fxh1 - fxh2) / (2 * step)
+        x[idx] = tmp
+    return grad
+
+
+def first_axis_only(f, x, h=1e-4):
+    """range(len(x)): for a 2-D x, x[i] is a whole row, and a view, so tmp moves with it."""
+    grad = np.zeros_like(x)
+    for i in range(len(x)):
+        tmp = x[i]
+        x[i] = tmp + h
+        fxh1 = f(x)
+        x[i] = tmp - h
+        fxh2 = f(x)
+        grad[i] = (fxh1 - fxh2) / (2 * h)
+        x[i] = tmp
+    return grad
+
+
+def analytic_gradients(implementation):
+    """The implementation's estimate against the exact gradients of the named test functions."""
+    x = np.array([[1.7, -0.6, 2.3], [-1.4, 0.45, 3.1]])
+    bowl = np.array([-3.0, 2.0])
+    exact = {
+        "sum_of_squares": 2 * x,
+        "cubic": 3 * x ** 2 - 3,
+        "sine_product": np.cos(x) * np.cos(2 * x) - 2 * np.sin(x) * np.sin(2 * x),
+    }
+    checks = [(name, gradient, implementation(FUNCTIONS[name], x.copy(), 1e-4)) for name, gradient in exact.items()]
+    checks.append(("elongated_bowl", np.array([bowl[0] / 10, 2 * bowl[1]]),
+                   implementation(FUNCTIONS["elongated_bowl"], bowl.copy(), 1e-4)))
+    return checks
+
+
+exercise(
+    "gradient.numerical_gradient", ref.numerical_gradient,
+    [fixed("f = Σx² at x = [3, 4]", f="sum_of_squares", x=[3.0, 4.0], h=1e-4),
+     fixed("f = x²/20 + y² at (−3, 2), default h", f="elongated_bowl", x=[-3.0, 2.0]),
+     fixed("f = Σ sin(x)cos(2x) on a (2, 3) array", f="sine_product",
+           x=[[0.5, -1.0, 2.0], [1.5, 0.0, -2.5]], h=1e-4),
+     fixed("f = Σ(x³ − 3x) with h = 0.01 (central error h² = 1e-4)", f="cubic", x=[-2.0, 0.5, 1.5], h=1e-2),
+     fixed("f = Σx² on a (2, 2, 2) array", f="sum_of_squares", x=[[[1.0, -2.0], [0.5, 3.0]], [[-1.5, 2.5], [0.0, 4.0]]],
+           h=1e-3)],
+    generate=random_numerical_gradient,
+    driver_options={"functions": ("f",)},
+    alternatives=(gradient_by_nditer, gradient_on_copies),
+    mistakes=(
+        mistake("forward-difference", forward_difference,
+                en="This is the forward difference (f(x + h) − f(x))/h, whose error is of order h. Use the central "
+                   "difference (f(x + h) − f(x − h)) / (2h): its error is of order h².",
+                ja="前方差分 (f(x + h) − f(x))/h になっています (誤差は h のオーダー)。中心差分 "
+                   "(f(x + h) − f(x − h)) / (2h) を使ってください (誤差は h² のオーダー)。"),
+        mistake("divides-by-h", central_difference_over_h,
+                en="x + h and x − h are 2h apart: divide the difference by 2h, not h (your gradient is twice too large).",
+                ja="x + h と x − h の間隔は 2h です。差を h ではなく 2h で割ってください (勾配が 2 倍になっています)。"),
+        mistake("not-restored", not_restored,
+                en="x is left perturbed (at x − h) after each element: put the original value back, x[idx] = tmp_val, "
+                   "before moving on, so x is unchanged when the function returns.",
+                ja="各要素を x − h にずらしたまま戻していません。次の要素に進む前に x[idx] = tmp_val で元の値に戻し、"
+                   "関数の終了時に x が変わらないようにしてください。"),
+        mistake("ignores-h", hard_coded_h,
+                en="The step is hard-coded: use the argument h that the caller passes.",
+                ja="刻み幅が固定値になっています。引数として渡された h を使ってください。"),
+        mistake("first-axis-only", first_axis_only,
+                en="For an array with 2 or more dimensions, x[i] is a whole row (and a view that changes with x): "
+                   "loop over every element, e.g. for idx in np.ndindex(x.shape), or np.nditer with "
+                   "flags=['multi_index'].",
+                ja="2 次元以上の配列では x[i] は行全体 (しかも x と連動するビュー) です。np.ndindex(x.shape) や "
+                   "flags=['multi_index'] を付けた np.nditer で、すべての要素を 1 つずつ処理してください。"),
+    ),
+    gradient_check=analytic_gradients,
+)
+
+
+# gradient_descent -------------------------------------------------------------------------------------
+
+def random_descent(rng):
+    name = str(rng.choice(SEPARABLE + ("elongated_bowl",)))
+    shape = (2,) if name == "elongated_bowl" else (int(rng.integers(1, 5)),)
+    if name == "cubic":  # near its minimum at x = 1; lr·f'' < 1 keeps every step stable
+        init_x = rng.uniform(0.6, 1.6, size=shape)
+    else:
+        init_x = rng.normal(0.0, 2.0, size=shape)
+    return {"f": name, "init_x": init_x, "lr": float(rng.uniform(0.01, 0.1)), "step_num": int(rng.integers(5, 50))}
+
+
+def descent_in_place(f, init_x, lr=0.01, step_num=100):
+    """The textbook's form: x is init_x itself, updated in place."""
+    x = init_x
+    for i in range(step_num):
+        grad = ref.numerical_gradient(f, x)
+        x -= lr * grad
+    return x
+
+
+def descent_rebinding(f, init_x, lr=0.01, step_num=100):
+    x = init_x.copy()
+    for _ in range(step_num):
+        x = x - lr * ref.numerical_gradient(f, x)
+    return x
+
+
+def ascent(f, init_x, lr=0.01, step_num=100):
+    x = init_x.copy()
+    for _ in range(step_num):
+        x += lr * ref.numerical_gradient(f, x)
+    return x
+
+
+def gradient_once(f, init_x, lr=0.01, step_num=100):
+    x = init_x.copy()
+    grad = ref.numerical_gradient(f, x)
+    for _ in range(step_num):
+        x -= lr * grad
+    return x
+
+
+def return_inside_loop(f, init_x, lr=0.01, step_num=100):
+    x = init_x.copy()
+    for _ in range(step_num):
+        x -= lr * ref.numerical_gradient(f, x)
+        return x
+
+
+exercise(
+    "gradient.gradient_descent", ref.gradient_descent,
+    [fixed("f = x0² + x1² from (−3, 4), lr 0.1, 100 steps", f="sum_of_squares", init_x=[-3.0, 4.0],
+           lr=0.1, step_num=100),
+     fixed("defaults: lr 0.01, 100 steps", f="sum_of_squares", init_x=[-3.0, 4.0]),
+     fixed("f = x²/20 + y² from (−7, 2), lr 0.9, 30 steps", f="elongated_bowl", init_x=[-7.0, 2.0],
+           lr=0.9, step_num=30),
+     fixed("f = Σ(x³ − 3x) from (0.5, 2), lr 0.05, 20 steps", f="cubic", init_x=[0.5, 2.0], lr=0.05, step_num=20)],
+    generate=random_descent,
+    # The textbook updates init_x itself (x = init_x; x -= ...): allowed, as long as x is returned.
+    driver_options={"functions": ("f",), "may_modify": ("init_x",)},
+    alternatives=(descent_in_place, descent_rebinding),
+    mistakes=(
+        mistake("ascent", ascent,
+                en="x moves along the gradient, uphill: subtract it, x -= lr * grad.",
+                ja="勾配の方向 (上り坂) に進んでいます。x -= lr * grad のように勾配を引いてください。"),
+        mistake("gradient-once", gradient_once,
+                en="The gradient is computed once, at the start: compute it again at the current x inside the loop, "
+                   "on every step.",
+                ja="勾配を最初に 1 回しか計算していません。ループの中で毎回、現在の x での勾配を計算してください。"),
+        mistake("return-inside-loop", return_inside_loop,
+                en="It returns after the first step: `return x` is indented inside the for loop; move it out.",
+                ja="1 ステップ目で return しています。`return x` が for ループの中にあるので、ループの外へ出してください。"),
+    ),
+)
+
+
+# sgd_step ---------------------------------------------------------------------------------------------
+
+def random_sgd(rng):
+    shape = tuple(int(n) for n in rng.integers(1, 6, size=int(rng.integers(1, 3))))
+    return {"w": rng.normal(0.0, 1.0, size=shape), "grad": rng.normal(0.0, 1.0, size=shape),
+            "lr": float(rng.choice([0.001, 0.01, 0.1, 0.5]))}
+
+
+def sgd_in_place(w, grad, lr):
+    w -= lr * grad
+    return w
+
+
+exercise(
+    "gradient.sgd_step", ref.sgd_step,
+    [fixed("the material's example: w = 3, gradient 3, lr 0.5 → 1.5", w=3.0, grad=3.0, lr=0.5),
+     fixed("a vector, lr 0.1", w=[0.5, -1.0, 2.0], grad=[1.0, -2.0, 0.5], lr=0.1),
+     fixed("a (2, 3) weight matrix, lr 0.01", w=[[0.1, 0.2, -0.3], [1.0, -1.0, 0.0]],
+           grad=[[2.0, -0.5, 0.0], [0.3, 0.3, -4.0]], lr=0.01)],
+    generate=random_sgd,
+    # Updating w (and grad) in place is how optimizers work; it is allowed as long as the result is returned.
+    driver_options={"may_modify": ("w", "grad")},
+    alternatives=(sgd_in_place, lambda w, grad, lr: np.subtract(w, np.multiply(lr, grad))),
+    mistakes=(
+        mistake("plus-not-minus", lambda w, grad, lr: w + lr * grad,
+                en="Adding the gradient climbs uphill: w ← w − lr·grad.",
+                ja="勾配を足すと損失が増える方向へ進みます。w ← w − lr·grad です。"),
+        mistake("missing-lr", lambda w, grad, lr: w - grad,
+                en="The step must be scaled by the learning rate: w − lr·grad.",
+                ja="更新量に学習率を掛けてください: w − lr·grad。"),
+        mistake("returns-step", lambda w, grad, lr: lr * grad,
+                en="This returns only the step lr·grad: the new parameter is w − lr·grad.",
+                ja="更新量 lr·grad だけを返しています。新しいパラメータは w − lr·grad です。"),
+    ),
+)

@@ -4,7 +4,7 @@ This subpackage imports nothing from the rest of ``autograder`` (and never ``ref
 release can ship a copy of it next to each notebook (as ``dlcheck/``) and run the visible checks
 from the fixtures saved there: ``from dlcheck import grade``.
 """
-from . import dropout_properties, properties  # noqa: F401 - register their drivers
+from . import dropout_properties, properties, quiz  # noqa: F401 - register their drivers
 from .engine import CaseResult, PreparedCase, PreparedSuite, Report, run_suite
 from .notebook import assert_check, check, grade
 from .sandbox import Raised

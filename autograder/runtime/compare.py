@@ -106,6 +106,14 @@ def compare(got, expected, rtol: float, atol: float, path: str = "", nan_equal: 
         return None
     if got is None and expected is not None:
         return Mismatch("none", path, {})
+    if isinstance(expected, (list, tuple)):
+        if not isinstance(got, (list, tuple)) or len(got) != len(expected):
+            return Mismatch("value", path, {"got": got, "expected": expected})
+        for index, (got_item, expected_item) in enumerate(zip(got, expected)):
+            found = compare(got_item, expected_item, rtol, atol, f"{path}[{index}]", nan_equal)
+            if found:
+                return found
+        return None
     if _is_numeric(expected):
         return compare_numeric(got, expected, rtol, atol, path, nan_equal)
     if isinstance(got, np.bool_):

@@ -43,7 +43,7 @@ class PreparedSuite:
     atol: float
     cases: list[PreparedCase]
     mistake_hints: dict[str, dict[str, str]]  # mistake id -> {"en": ..., "ja": ...}
-    candidate_kind: str = "function"       # "function" or "class"
+    candidate_kind: str = "function"       # "function", "class", or "value" (a quiz answer)
     time_limit: float = 10.0               # seconds per case
 
 
@@ -95,6 +95,8 @@ def validate_candidate(prepared: PreparedSuite, candidate, language: str) -> str
             return text["instance"].format(exercise=prepared.exercise_id, name=type(candidate).__name__)
         return text["not-callable"].format(exercise=prepared.exercise_id, what=text["what-class"],
                                            got=messages.summarise_value(candidate))
+    if prepared.candidate_kind == "value":
+        return text["unanswered"].format(exercise=prepared.exercise_id) if candidate is None else None
     if callable(candidate):
         return None
     return text["not-callable"].format(exercise=prepared.exercise_id, what=text["what-function"],
@@ -175,7 +177,7 @@ def _describe_mismatch(mismatch: Mismatch, execution: Execution, language: str) 
         return [table["raised"].format(got=details["got"].describe())]
     if mismatch.kind == "not-raised":
         return [table["not-raised"].format(expected_type=details["expected"].type_name)]
-    if path == "modified inputs":
+    if path.startswith("modified inputs"):
         return [table["modified"].format(got=", ".join(details["got"]))]
     if mismatch.kind in ("dtype",) and language in messages.EXPECTED_KIND:
         details["expected"] = messages.EXPECTED_KIND[language].get(details["expected"], details["expected"])
