@@ -1,6 +1,7 @@
 """Build nbgrader source notebooks in the course's shape (for instructors adding exercises).
 
-An exercise in a notebook is four cells, in this order (see ``exercise_cells``):
+An exercise in a notebook is four cells, in this order (see ``exercise_cells``; a quiz item is
+three, see ``quiz_cells``):
 
 1. markdown: what it is and the formula, in Japanese then English (locked);
 2. the answer: the signature and docstring, and the solution between ``### BEGIN SOLUTION`` and
@@ -95,6 +96,21 @@ def exercise_cells(exercise_id: str, name: str, prose: str, solution_source: str
         test_cell(f"{slug}-hidden",
                   f'### BEGIN HIDDEN TESTS\ngrade("{exercise_id}", {name}, points={hidden_points}, suite="hidden")\n'
                   f'### END HIDDEN TESTS', hidden_points),
+    ]
+
+
+def quiz_cells(quiz_id: str, variable: str, question: str, answer_source: str, points: float = 1) -> list:
+    """The three cells of an auto-graded quiz item: the question, the answer, one test cell.
+
+    ``answer_source`` is the key as Python source (``"2"``, ``"0.25"``, ``"'image[top:bottom, :]'"``);
+    the student's cell starts as ``variable = None`` and the check reports an unanswered item as such.
+    """
+    slug = quiz_id.replace(".", "-")
+    source = f"{variable} = None\n### BEGIN SOLUTION\n{variable} = {answer_source}\n### END SOLUTION"
+    return [
+        markdown(f"{slug}-text", question),
+        answer(slug, source),
+        test_cell(f"{slug}-check", f'grade("{quiz_id}", {variable}, points={points})', points),
     ]
 
 

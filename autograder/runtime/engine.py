@@ -67,6 +67,7 @@ class Report:
     mistake: str | None
     message: str
     cases: list[CaseResult] = field(default_factory=list, repr=False)
+    unfinished: bool = False  # a blank still raising NotImplementedError, or a quiz left unanswered
 
     def __str__(self) -> str:
         return self.message
@@ -220,7 +221,8 @@ def run_suite(prepared: PreparedSuite, candidate, language: str | None = None,
     language = messages.language_or_default(language)
     problem = validate_candidate(prepared, candidate, language)
     if problem:
-        return Report(prepared.exercise_id, prepared.suite, False, 0.0, None, problem, [])
+        unanswered = prepared.candidate_kind == "value" and candidate is None
+        return Report(prepared.exercise_id, prepared.suite, False, 0.0, None, problem, [], unanswered)
     results = []
     remaining = total_time
     timed_out = None
@@ -236,8 +238,12 @@ def run_suite(prepared: PreparedSuite, candidate, language: str | None = None,
         results.append(judge_case(prepared, case, execution))
     mistake = diagnose(prepared, results)
     score = sum(result.passed for result in results) / len(results)
-    message = compose_message(prepared, results, mistake, language)
-    return Report(prepared.exercise_id, prepared.suite, score == 1.0, score, mistake, message, results)
+    unfinished = all(result.execution.outputs.get("raised") == Raised("NotImplementedError") for result in results)
+    if unfinished:
+        message = messages.TEXT[language]["unfinished"].format(exercise=prepared.exercise_id)
+    else:
+        message = compose_message(prepared, results, mistake, language)
+    return Report(prepared.exercise_id, prepared.suite, score == 1.0, score, mistake, message, results, unfinished)
 
 
 __all__ = ["PreparedCase", "PreparedSuite", "Report", "CaseResult", "run_suite", "Raised"]
