@@ -24,8 +24,8 @@ import nbformat
 
 from . import release
 from .registry import load
+from .runtime.notebook import GRADE_CALL
 
-GRADE_CALL = re.compile(r"""grade\(\s*["']([a-z_]+\.\w+)["']\s*,\s*(\w+)""")
 MISTAKE_LINE = re.compile(r"^(\S+): .*?$(?:.|\n)*?^Known mistake \[([\w-]+)\]", re.M)
 STUDENTS = ("alice", "bob", "carol", "dave")
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -21,9 +20,9 @@ from pathlib import Path
 from . import runtime
 from .registry import prepare
 from .runtime import serialize
+from .runtime.notebook import GRADE_CALL
 
 STUDENT_PACKAGE = "dlcheck"
-GRADE_CALL = re.compile(r"""\bgrade\(\s*["']([a-z_]+\.\w+)["']""")
 
 
 def course_root(start: Path | None = None) -> Path:
@@ -64,7 +63,7 @@ def exercises_in(folder: Path) -> list[str]:
         for cell in cells:
             if cell["cell_type"] == "code":
                 source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-                found.update(dict.fromkeys(GRADE_CALL.findall(source)))
+                found.update(dict.fromkeys(exercise_id for exercise_id, _ in GRADE_CALL.findall(source)))
     return list(found)
 
 

@@ -1,7 +1,6 @@
 """Helpers for the course tests: run notebooks, read what nbgrader would read from them."""
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 
@@ -9,7 +8,6 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
-GRADE_CALL = re.compile(r"""grade\(\s*["']([a-z_]+\.\w+)["']""")
 CELL_TIMEOUT = 120  # the course's nbgrader setting; a hang guard here, not a speed test
 
 

@@ -6,9 +6,11 @@ import shutil
 
 import pytest
 
+import autograder
 from autograder import release as releasing
 
-from notebooks import (ROOT, GRADE_CALL, assignment_names, blocked_modules_path, copy_course, errors,
+from autograder.runtime.notebook import GRADE_CALL
+from notebooks import (ROOT, assignment_names, blocked_modules_path, copy_course, errors,
                         execute, is_test_cell, nbgrader_meta, read, result_value, stderr,
                         with_answers_from)
 
@@ -33,17 +35,20 @@ def test_there_are_eight_exercise_assignments():
             "day2_optimizers", "day2_regularization", "day2_cnn"} <= set(ASSIGNMENTS)
 
 
-def test_every_catalog_exercise_is_in_exactly_one_assignment():
+def test_every_registered_exercise_and_quiz_item_is_in_exactly_one_assignment():
     where = {}
     for name in ASSIGNMENTS:
         for cell in solution(name).cells:
             if is_test_cell(cell) and "BEGIN HIDDEN TESTS" not in cell.source:
-                for exercise_id in GRADE_CALL.findall(cell.source):
+                for exercise_id, _ in GRADE_CALL.findall(cell.source):
                     where.setdefault(exercise_id, []).append(name)
-    missing = [e for e in CATALOG_IDS if e not in where]
+    registered = autograder.exercises()
+    assert set(CATALOG_IDS) <= set(registered)
+    missing = [e for e in registered if e not in where]
     repeated = {e: names for e, names in where.items() if len(names) > 1}
     assert not missing, f"in no assignment: {missing}"
     assert not repeated, f"in more than one assignment: {repeated}"
+    assert set(where) <= set(registered), f"graded but not registered: {set(where) - set(registered)}"
 
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)

@@ -11,29 +11,36 @@ from ..registry import Case, exercise, mistake
 ANSWER = (Case("answer", {}),)
 
 
+def _mistakes(wrong):
+    """(id, value or tuple of values, en, ja) rows as Mistakes; a tuple lists several wrong answers
+    that are the same mistake (a list is one answer, e.g. the LeNet sizes)."""
+    return tuple(mistake(m_id, *(values if isinstance(values, tuple) else (values,)), en=en, ja=ja)
+                 for m_id, values, en, ja in wrong)
+
+
 def choice(id, key, wrong, **options):
     exercise(id, key, ANSWER, driver="quiz_choice", driver_options={"salt": id}, visible_random=0,
-             hidden_random=0, mistakes=tuple(mistake(m_id, value, en=en, ja=ja) for m_id, value, en, ja in wrong),
+             hidden_random=0, mistakes=_mistakes(wrong),
              **options)
 
 
 def number(id, key, wrong, decimals=None, **options):
     exercise(id, key, ANSWER, driver="quiz_number", driver_options={"salt": id, "decimals": decimals},
              visible_random=0, hidden_random=0,
-             mistakes=tuple(mistake(m_id, value, en=en, ja=ja) for m_id, value, en, ja in wrong), **options)
+             mistakes=_mistakes(wrong), **options)
 
 
 def matching(id, key, wrong, **options):
     cases = (Case("pairs", {"items": list(key)}),)
     exercise(id, key, cases, driver="quiz_matching", driver_options={"salt": id}, visible_random=0,
-             hidden_random=0, mistakes=tuple(mistake(m_id, value, en=en, ja=ja) for m_id, value, en, ja in wrong),
+             hidden_random=0, mistakes=_mistakes(wrong),
              **options)
 
 
 def expression(id, key, data, wrong, **options):
     cases = tuple(Case(f"test data {variant + 1}", {"data": data, "variant": variant}) for variant in range(3))
     exercise(id, key, cases, driver="quiz_expression", visible_random=0, hidden_random=0,
-             mistakes=tuple(mistake(m_id, value, en=en, ja=ja) for m_id, value, en, ja in wrong), **options)
+             mistakes=_mistakes(wrong), **options)
 
 
 # Day 1 ------------------------------------------------------------------------------------------
@@ -131,14 +138,14 @@ choice("day2_quiz.zero_init", 1, [
      "重みをすべて 0 にすると学習が破綻します。同じ層のユニットがすべて同じ計算・同じ学習をするためです。"),
 ], alternatives=("1",))
 
-choice("day2_quiz.batchnorm_effects", (1, 2), [
-    ("no-activation", (1, 3), "Batch normalisation does not replace the activation functions; its second effect is "
+choice("day2_quiz.batchnorm_effects", [1, 2], [
+    ("no-activation", [1, 3], "Batch normalisation does not replace the activation functions; its second effect is "
      "a mild regularisation (less over-fitting).", "バッチ正規化は活性化関数の代わりにはなりません。もう一つの効果は過学習の抑制 (正則化) です。"),
-    ("no-speedup", (2, 4), "It does speed up and stabilise training (larger learning rates work); a batch of one "
+    ("no-speedup", [2, 4], "It does speed up and stabilise training (larger learning rates work); a batch of one "
      "sample is not its effect.", "学習を速く安定にする (大きな学習率が使える) ことも効果です。"),
-    ("one-only", 1, "Choose two options: faster, stabler training, and less over-fitting.",
+    ("one-only", (1, 2), "Choose two options: faster, stabler training, and less over-fitting.",
      "2 つ選んでください: 学習の高速化・安定化と、過学習の抑制です。"),
-], alternatives=([2, 1], {1, 2}, ("1", "2")))
+], alternatives=((2, 1), {1, 2}, ["1", "2"]))
 
 matching("day2_quiz.optimizer_matching", {"Momentum": "C", "AdaGrad": "A", "RMSProp": "B"}, [
     ("adagrad-rmsprop-swapped", {"Momentum": "C", "AdaGrad": "B", "RMSProp": "A"}, "AdaGrad accumulates every past "
@@ -164,10 +171,12 @@ choice("day2_quiz.l1_contour", 2, [
 ], alternatives=("2",))
 
 expression("day2_quiz.l2_grad_fill", "param", "penalty", [
-    ("penalty-not-gradient", "param ** 2", "param² is (twice) the penalty itself; its gradient is param (times the rate).",
+    ("penalty-not-gradient", ("param ** 2", "np.sum(param ** 2)"), "param² is (twice) the penalty itself; its gradient is param (times the rate).",
      "param² は罰則項そのものです。その勾配は param (に係数を掛けたもの) です。"),
     ("l1-gradient", "np.sign(param)", "np.sign(param) is the L1 (Lasso) gradient; the L2 gradient is param.",
      "np.sign(param) は L1 (Lasso) の勾配です。L2 の勾配は param です。"),
+    ("sum-of-weights", "np.sum(param)", "The gradient has one entry per weight: d(½Σw²)/dw = w, so the blank is param, "
+     "not a sum.", "勾配は重みごとに 1 つの値を持ちます。d(½Σw²)/dw = w なので、空欄は和ではなく param です。"),
 ], alternatives=("1.0 * param", "np.asarray(param)"))
 
 expression("day2_quiz.l1_grad_fill", "np.sign(param)", "penalty", [
@@ -175,10 +184,12 @@ expression("day2_quiz.l1_grad_fill", "np.sign(param)", "penalty", [
      "|w| は罰則項そのものです。その勾配は sign(w) です。"),
     ("l2-gradient", "param", "param is the L2 (Ridge) gradient; the L1 gradient is np.sign(param).",
      "param は L2 (Ridge) の勾配です。L1 の勾配は np.sign(param) です。"),
+    ("clipped-not-sign", ("np.maximum(param, 0)", "np.minimum(param, 0)"), "d|w|/dw is +1 for w > 0 and −1 for "
+     "w < 0: np.sign(param), not the weights clipped at 0.", "d|w|/dw は w > 0 で +1、w < 0 で −1 です。0 で切った重みではなく np.sign(param) です。"),
 ], alternatives=("np.where(param > 0, 1.0, np.where(param < 0, -1.0, 0.0))", "np.sign(param) * 1.0"))
 
 expression("day2_quiz.random_crop_fill", "image[top:bottom, left:right, :]", "random_crop", [
-    ("swapped-bounds", "image[bottom:top, right:left, :]", "Slices go from the smaller index to the larger one: "
+    ("swapped-bounds", ("image[bottom:top, right:left, :]", "image[bottom:top, left:right, :]"), "Slices go from the smaller index to the larger one: "
      "image[top:bottom, left:right, :].", "スライスは小さい添字から大きい添字へ: image[top:bottom, left:right, :] です。"),
     ("channels-first", "image[:, top:bottom, left:right]", "The image is (H, W, C): rows first, then columns, then "
      "channels.", "画像は (H, W, C) です。行、列、チャンネルの順に指定してください。"),
@@ -193,7 +204,7 @@ number("day2_quiz.conv_output_size", 7, [
 ], alternatives=(7.0, "7"))
 
 number("day2_quiz.lenet_sizes", [28, 14, 10, 5], [
-    ("missing-plus-one", [27, 13, 8, 4], "Each size is (in − filter)/stride + 1: 32 − 5 + 1 = 28, not 27.",
+    ("missing-plus-one", ([27, 13, 8, 4], [27, 12, 7, 2]), "Each size is (in − filter)/stride + 1: 32 − 5 + 1 = 28, not 27.",
      "出力サイズは (入力 − フィルタ)/ストライド + 1 です。32 − 5 + 1 = 28 で、27 ではありません。"),
     ("pool-stride-one", [28, 27, 23, 22], "LeNet's 2×2 pooling has stride 2 and halves the size: 28 → 14.",
      "LeNet の 2×2 プーリングはストライド 2 でサイズを半分にします: 28 → 14。"),

@@ -187,6 +187,21 @@ def _describe_mismatch(mismatch: Mismatch, execution: Execution, language: str) 
     return [table[mismatch.kind].format(path=path, **details)]
 
 
+DIGEST_DRIVERS = ("quiz_choice", "quiz_number", "quiz_matching")  # answers kept as digests
+
+
+def _describe_quiz_answer(prepared: PreparedSuite, mismatch: Mismatch, language: str) -> list[str]:
+    """A wrong quiz answer in words: comparing digests would only show two hashes."""
+    if prepared.driver not in DIGEST_DRIVERS or mismatch.kind not in ("value", "none"):
+        return []
+    text = messages.TEXT[language]
+    decimals = prepared.driver_options.get("decimals")
+    rounding = text["quiz-rounding"].format(decimals=decimals) if decimals is not None else ""
+    if prepared.driver == "quiz_matching":
+        return [text["quiz-wrong-pair"].format(item=mismatch.path)]
+    return [text["quiz-wrong"].format(rounding=rounding)]
+
+
 def compose_message(prepared: PreparedSuite, results: list[CaseResult], mistake: str | None,
                     language: str) -> str:
     text = messages.TEXT[language]
@@ -198,14 +213,17 @@ def compose_message(prepared: PreparedSuite, results: list[CaseResult], mistake:
     lines = [text["failed"].format(exercise=prepared.exercise_id, passed=passed, total=total,
                                    suite=suite_name, score=passed / total)]
     case, result = next((c, r) for c, r in zip(prepared.cases, results) if not r.passed)
-    lines.append(text["case"].format(case=case.name))
-    if prepared.suite == "visible":  # hidden inputs stay hidden
+    one_answer = prepared.driver in DIGEST_DRIVERS  # a quiz answer: no cases or inputs to show
+    if not one_answer:
+        lines.append(text["case"].format(case=case.name))
+    if prepared.suite == "visible" and not one_answer:  # hidden inputs stay hidden
         shown = case.inputs
         if prepared.driver in ("layer", "optimizer"):
             shown = {key: value for key, value in case.inputs.items() if key in ("init", "params")}
         lines.append(text["inputs"].format(inputs=", ".join(
             f"{name}={messages.summarise_value(value)}" for name, value in shown.items())))
-    lines += _describe_mismatch(result.mismatch, result.execution, language)
+    lines += _describe_quiz_answer(prepared, result.mismatch, language) or \
+        _describe_mismatch(result.mismatch, result.execution, language)
     if result.mismatch.kind != "warning" and result.warned:
         lines.append(text["warning"].format(warning="; ".join(result.execution.warnings)))
     if mistake:

@@ -19,7 +19,10 @@ def language_or_default(language: str | None) -> str:
 
 TEXT = {
     "en": {
-        "passed": "{exercise}: all {total} {suite} cases passed.",
+        "passed": "{exercise}: passed ({total} of {total} {suite} cases).",
+        "quiz-wrong": "  not the right answer{rounding}",
+        "quiz-rounding": " (numbers are compared after rounding to {decimals} decimals)",
+        "quiz-wrong-pair": "  {item}: not the right option",
         "failed": "{exercise}: {passed} of {total} {suite} cases passed (score {score:.2f}).",
         "case": "First failing case: {case}",
         "inputs": "  inputs: {inputs}",
@@ -33,7 +36,10 @@ TEXT = {
         "what-class": "class",
     },
     "ja": {
-        "passed": "{exercise}: {suite} の {total} ケースすべてに合格しました。",
+        "passed": "{exercise}: 合格 ({suite} {total} ケース中 {total} ケース)。",
+        "quiz-wrong": "  正しい答えではありません{rounding}",
+        "quiz-rounding": " (数値は小数点以下 {decimals} 桁に丸めて比較します)",
+        "quiz-wrong-pair": "  {item}: 正しい選択肢ではありません",
         "failed": "{exercise}: {suite} の {total} ケース中 {passed} ケースに合格 (スコア {score:.2f})。",
         "case": "最初に不合格となったケース: {case}",
         "inputs": "  入力: {inputs}",

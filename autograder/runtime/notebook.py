@@ -6,6 +6,7 @@ it. Both turn a report into a cell's result the same way, here.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from . import serialize
@@ -13,6 +14,9 @@ from .engine import Report, run_suite
 from .messages import language_or_default
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+# A test cell's call: grade("<exercise id>", <name>, ...) -> (exercise id, name)
+GRADE_CALL = re.compile(r"""\bgrade\(\s*["']([a-z][a-z0-9_]*\.\w+)["']\s*,\s*([A-Za-z_]\w*)""")
 
 MISSING_FIXTURE = {
     "en": "{exercise}: no saved checks for the {suite} suite next to this notebook ({path}). "

@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import sys
 from pathlib import Path
 
@@ -25,10 +24,10 @@ import pytest
 
 from .engine import Report
 from .messages import language_or_default
+from .notebook import GRADE_CALL
 from .notebook import check as check_from_fixtures
 from .sandbox import sandboxed
 
-GRADE_CALL = re.compile(r"""\bgrade\(\s*["']([a-z0-9_]+\.\w+)["']\s*,\s*([A-Za-z_]\w*)""")
 CELL_TIME_LIMIT = 60.0  # seconds for one answer cell to run (a student's endless loop stops here)
 FIXTURE_FOLDER = Path("dlcheck") / "fixtures"
 
