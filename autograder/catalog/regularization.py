@@ -186,7 +186,8 @@ exercise(
                   lambda param, grad, l1_rate, l2_rate: ref.ridge_grad(param, ref.lasso_grad(param, grad, l1_rate),
                                                                        l2_rate)),
     mistakes=(
-        mistake("rates-swapped", lambda param, grad, l1_rate, l2_rate: grad + l1_rate * param + l2_rate * np.sign(param),
+        mistake("rates-swapped",
+                lambda param, grad, l1_rate, l2_rate: grad + l1_rate * param + l2_rate * np.sign(param),
                 en="The rates are swapped: l1_rate goes with sign(w) (from |w|) and l2_rate with w (from ½w²).",
                 ja="係数が逆です。l1_rate は sign(w) (|w| の勾配) に、l2_rate は w (½w² の勾配) に掛けます。"),
         mistake("abs-not-sign", lambda param, grad, l1_rate, l2_rate: grad + l1_rate * np.abs(param) + l2_rate * param,

@@ -27,8 +27,9 @@ def snapshot(value):
 
 def _changed(before, after) -> bool:
     if isinstance(before, np.ndarray):
+        numeric = before.dtype.kind in "biufc"  # equal_nan is only defined for numbers (not strings)
         return not (isinstance(after, np.ndarray) and before.shape == after.shape
-                    and np.array_equal(before, after, equal_nan=True))
+                    and np.array_equal(before, after, equal_nan=numeric))
     return False
 
 
