@@ -1,0 +1,267 @@
+"""Check a candidate against a prepared suite and write the report.
+
+A :class:`PreparedSuite` holds everything the check needs as plain data: each case's inputs, the
+outputs of the reference and of every accepted variant, and the outputs of every known mistake.
+It is built from the registry on the instructor's side and saved as fixtures for students, so
+the same :func:`run_suite` serves both. The steps run in a fixed order:
+
+1. :func:`validate_candidate` — is it something we can call at all?
+2. :func:`execute_case` — run it on a private copy of each case's inputs (sandboxed).
+3. :func:`judge_case` — compare with the expected outputs of any accepted variant.
+4. :func:`diagnose` — does it make a known mistake on every case?
+5. :func:`compose_message` — say what failed, where, and how to fix it.
+"""
+from __future__ import annotations
+
+import copy
+import inspect
+from dataclasses import dataclass, field
+
+from . import messages
+from .compare import Mismatch, compare
+from .drivers import DRIVERS
+from .sandbox import Execution, Raised, sandboxed
+
+
+@dataclass
+class PreparedCase:
+    name: str
+    inputs: dict
+    expected: list[dict]                  # reference first, then each accepted variant
+    expected_warnings: bool = False        # the reference itself warns (never, in a good suite)
+    mistakes: dict[str, list[tuple[dict, bool]]] = field(default_factory=dict)
+    # mistake id -> one (outputs, warned) per implementation of that mistake
+
+
+@dataclass
+class PreparedSuite:
+    exercise_id: str
+    suite: str                             # "visible" or "hidden"
+    driver: str
+    driver_options: dict
+    rtol: float
+    atol: float
+    cases: list[PreparedCase]
+    mistake_hints: dict[str, dict[str, str]]  # mistake id -> {"en": ..., "ja": ...}
+    candidate_kind: str = "function"       # "function", "class", or "value" (a quiz answer)
+    time_limit: float = 10.0               # seconds per case
+
+
+@dataclass
+class CaseResult:
+    name: str
+    passed: bool
+    execution: Execution
+    mismatch: Mismatch | None = None
+    warned: bool = False
+
+
+@dataclass
+class Report:
+    """The result of one check. ``message`` says what failed and, when recognised, the mistake."""
+
+    exercise_id: str
+    suite: str
+    passed: bool
+    score: float
+    mistake: str | None
+    message: str
+    cases: list[CaseResult] = field(default_factory=list, repr=False)
+    unfinished: bool = False  # a blank still raising NotImplementedError, or a quiz left unanswered
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def to_dict(self) -> dict:
+        return {
+            "exercise": self.exercise_id, "suite": self.suite, "passed": self.passed,
+            "score": self.score, "mistake": self.mistake, "message": self.message,
+            "cases": [{"name": c.name, "passed": c.passed} for c in self.cases],
+        }
+
+
+# 1. validate ---------------------------------------------------------------------------------------
+
+def validate_candidate(prepared: PreparedSuite, candidate, language: str) -> str | None:
+    """A message when the candidate cannot be checked at all (not defined, an instance...)."""
+    text = messages.TEXT[language]
+    if prepared.candidate_kind == "class":
+        if inspect.isclass(candidate):
+            return None
+        if candidate is not None and not inspect.isroutine(candidate) \
+                and not isinstance(candidate, (int, float, str, list, tuple, dict)):
+            return text["instance"].format(exercise=prepared.exercise_id, name=type(candidate).__name__)
+        return text["not-callable"].format(exercise=prepared.exercise_id, what=text["what-class"],
+                                           got=messages.summarise_value(candidate))
+    if prepared.candidate_kind == "value":
+        return text["unanswered"].format(exercise=prepared.exercise_id) if candidate is None else None
+    if callable(candidate):
+        return None
+    return text["not-callable"].format(exercise=prepared.exercise_id, what=text["what-function"],
+                                       got=messages.summarise_value(candidate))
+
+
+# 2. execute ----------------------------------------------------------------------------------------
+
+def execute(driver_name: str, driver_options: dict, candidate, inputs: dict,
+            time_limit: float | None) -> Execution:
+    """Run ``candidate`` through the named driver on a private copy of ``inputs``."""
+    driver = DRIVERS[driver_name]
+
+    def run(cand, private_inputs, outputs):
+        driver(cand, private_inputs, outputs, **driver_options)
+
+    return sandboxed(run, candidate, copy.deepcopy(inputs), time_limit)
+
+
+def execute_case(prepared: PreparedSuite, case: PreparedCase, candidate, time_limit: float | None) -> Execution:
+    return execute(prepared.driver, prepared.driver_options, candidate, case.inputs, time_limit)
+
+
+# 3. judge ------------------------------------------------------------------------------------------
+
+def _difference(outputs: dict, warned: bool, expected: dict, expected_warned: bool,
+                rtol: float, atol: float, nan_equal: bool) -> Mismatch | None:
+    """How ``outputs`` differ from ``expected``: a crash first, then each output, then warnings."""
+    if "raised" in outputs and "raised" not in expected:
+        return Mismatch("raised", "", {"got": outputs["raised"]})
+    found = compare(outputs, expected, rtol, atol, nan_equal=nan_equal)
+    if found:
+        return found
+    if warned != expected_warned:
+        return Mismatch("warning", "", {})
+    return None
+
+
+def judge_case(prepared: PreparedSuite, case: PreparedCase, execution: Execution) -> CaseResult:
+    warned = bool(execution.warnings)
+    first = None
+    for expected in case.expected:
+        found = _difference(execution.outputs, warned, expected, case.expected_warnings,
+                            prepared.rtol, prepared.atol, nan_equal=False)
+        if found is None:
+            return CaseResult(case.name, True, execution, None, warned)
+        first = first or found
+    return CaseResult(case.name, False, execution, first, warned)
+
+
+# 4. diagnose ---------------------------------------------------------------------------------------
+
+def diagnose(prepared: PreparedSuite, results: list[CaseResult]) -> str | None:
+    """The first known mistake whose outputs the candidate reproduces on every case (NaN == NaN)."""
+    if all(result.passed for result in results):
+        return None
+    for mistake_id in prepared.mistake_hints:
+        implementations = len(prepared.cases[0].mistakes.get(mistake_id, [])) if prepared.cases else 0
+        for index in range(implementations):
+            if all(
+                _difference(result.execution.outputs, result.warned, *case.mistakes[mistake_id][index],
+                            prepared.rtol, prepared.atol, nan_equal=True) is None
+                for case, result in zip(prepared.cases, results)
+            ):
+                return mistake_id
+    return None
+
+
+# 5. compose ----------------------------------------------------------------------------------------
+
+def _describe_mismatch(mismatch: Mismatch, execution: Execution, language: str) -> list[str]:
+    table = messages.MISMATCH[language]
+    details = dict(mismatch.details)
+    path = mismatch.path
+    if mismatch.kind == "warning":
+        return [messages.TEXT[language]["warning"].format(warning="; ".join(execution.warnings))]
+    if mismatch.kind == "raised":
+        return [table["raised"].format(got=details["got"].describe())]
+    if mismatch.kind == "not-raised":
+        return [table["not-raised"].format(expected_type=details["expected"].type_name)]
+    if path.startswith("modified inputs"):
+        return [table["modified"].format(got=", ".join(details["got"]))]
+    if mismatch.kind in ("dtype",) and language in messages.EXPECTED_KIND:
+        details["expected"] = messages.EXPECTED_KIND[language].get(details["expected"], details["expected"])
+    if mismatch.kind == "value" and "index" not in details:
+        return [table["plain"].format(path=path, **details)]
+    return [table[mismatch.kind].format(path=path, **details)]
+
+
+DIGEST_DRIVERS = ("quiz_choice", "quiz_number", "quiz_matching")  # answers kept as digests
+
+
+def _describe_quiz_answer(prepared: PreparedSuite, mismatch: Mismatch, language: str) -> list[str]:
+    """A wrong quiz answer in words: comparing digests would only show two hashes."""
+    if prepared.driver not in DIGEST_DRIVERS or mismatch.kind not in ("value", "none"):
+        return []
+    text = messages.TEXT[language]
+    decimals = prepared.driver_options.get("decimals")
+    rounding = text["quiz-rounding"].format(decimals=decimals) if decimals is not None else ""
+    if prepared.driver == "quiz_matching":
+        return [text["quiz-wrong-pair"].format(item=mismatch.path)]
+    return [text["quiz-wrong"].format(rounding=rounding)]
+
+
+def compose_message(prepared: PreparedSuite, results: list[CaseResult], mistake: str | None,
+                    language: str) -> str:
+    text = messages.TEXT[language]
+    suite_name = messages.SUITE_NAMES[language][prepared.suite]
+    passed = sum(result.passed for result in results)
+    total = len(results)
+    if passed == total:
+        return text["passed"].format(exercise=prepared.exercise_id, total=total, suite=suite_name)
+    lines = [text["failed"].format(exercise=prepared.exercise_id, passed=passed, total=total,
+                                   suite=suite_name, score=passed / total)]
+    case, result = next((c, r) for c, r in zip(prepared.cases, results) if not r.passed)
+    one_answer = prepared.driver in DIGEST_DRIVERS  # a quiz answer: no cases or inputs to show
+    if not one_answer:
+        lines.append(text["case"].format(case=case.name))
+    if prepared.suite == "visible" and not one_answer:  # hidden inputs stay hidden
+        shown = case.inputs
+        if prepared.driver in ("layer", "optimizer"):
+            shown = {key: value for key, value in case.inputs.items() if key in ("init", "params")}
+        lines.append(text["inputs"].format(inputs=", ".join(
+            f"{name}={messages.summarise_value(value)}" for name, value in shown.items())))
+    lines += _describe_quiz_answer(prepared, result.mismatch, language) or \
+        _describe_mismatch(result.mismatch, result.execution, language)
+    if result.mismatch.kind != "warning" and result.warned:
+        lines.append(text["warning"].format(warning="; ".join(result.execution.warnings)))
+    if mistake:
+        lines.append(text["mistake"].format(mistake=mistake, hint=prepared.mistake_hints[mistake][language]))
+    return "\n".join(lines)
+
+
+# all steps -----------------------------------------------------------------------------------------
+
+def run_suite(prepared: PreparedSuite, candidate, language: str | None = None,
+              total_time: float = 60.0) -> Report:
+    """Check ``candidate`` on every case of ``prepared``; never raises because of the candidate."""
+    language = messages.language_or_default(language)
+    problem = validate_candidate(prepared, candidate, language)
+    if problem:
+        unanswered = prepared.candidate_kind == "value" and candidate is None
+        return Report(prepared.exercise_id, prepared.suite, False, 0.0, None, problem, [], unanswered)
+    results = []
+    remaining = total_time
+    timed_out = None
+    for case in prepared.cases:
+        if timed_out is not None:
+            # It looped once; running it again would only spend the class's time: the case fails.
+            execution = Execution({"raised": timed_out})
+        else:
+            execution = execute_case(prepared, case, candidate, max(0.5, min(prepared.time_limit, remaining)))
+            remaining -= execution.seconds
+            if execution.outputs.get("raised") == Raised("Timeout"):
+                timed_out = execution.outputs["raised"]
+        results.append(judge_case(prepared, case, execution))
+    mistake = diagnose(prepared, results)
+    score = sum(result.passed for result in results) / len(results)
+    unfinished = all(result.execution.outputs.get("raised") == Raised("NotImplementedError") for result in results)
+    if unfinished:
+        message = messages.TEXT[language]["unfinished"].format(exercise=prepared.exercise_id)
+    else:
+        message = compose_message(prepared, results, mistake, language)
+    return Report(prepared.exercise_id, prepared.suite, score == 1.0, score, mistake, message, results, unfinished)
+
+
+__all__ = ["PreparedCase", "PreparedSuite", "Report", "CaseResult", "run_suite", "Raised"]

@@ -1,0 +1,205 @@
+"""Property summaries of random components (data shuffling and cropping, weight initialisation).
+
+A random component cannot be checked by equality with the reference's draws: a correct answer may
+draw in another order. Each driver here seeds NumPy's global generator from ``inputs["seed"]`` (and
+puts the student's own generator state back afterwards), calls the candidate, often many times,
+and records a SUMMARY of what came out: shapes, booleans for properties, sorted tuples of what was
+seen, measured statistics. The reference's summary is the expected one and each known mistake's
+summary is its signature. Every property is chosen to be the same for any correct implementation
+and any seed except with negligible probability (below 1e-20 where the numbers are given).
+
+The candidate is called with the inputs other than ``seed`` as positional arguments, in order.
+"""
+from __future__ import annotations
+
+import contextlib
+import itertools
+
+import numpy as np
+
+from .drivers import register_driver
+
+# Epochs run by the minibatch driver. With N ≥ 5 samples a correct shuffle keeps the original order
+# in every one of them with probability (1/5!)^12 < 1e-24, and repeats one order in all of them with
+# probability (1/5!)^11 < 1e-22.
+EPOCHS = 12
+# Crops drawn by the crop driver. With at most 6 offsets per axis, some offset is never drawn with
+# probability at most 6·(5/6)^300 < 1e-22.
+CROP_DRAWS = 300
+# Initialisers: a normal sample's mean lies within this many standard errors of 0 (a miss has
+# probability < 1e-22), and its excess kurtosis within this bound (about 14 standard errors,
+# √(24/M), for the M ≥ 50 000 weights the cases use; a uniform distribution's is −1.2).
+MEAN_STANDARD_ERRORS = 10.0
+KURTOSIS_BOUND = 0.3
+
+
+@contextlib.contextmanager
+def seeded(seed: int):
+    """Seed NumPy's global generator, and restore the caller's state afterwards whatever happens."""
+    state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
+
+
+def arguments(inputs: dict) -> list:
+    """The candidate's positional arguments: every input except the seed, in order."""
+    return [value for name, value in inputs.items() if name != "seed"]
+
+
+# data.minibatches -------------------------------------------------------------------------------
+
+def _row_ids(batch, lookup: dict, like: np.ndarray):
+    """The original index of every row of ``batch`` (None for a row that is not a sample of x)."""
+    try:
+        rows = np.asarray(batch, dtype=like.dtype)
+    except (TypeError, ValueError):
+        return None
+    if rows.ndim != like.ndim or rows.shape[1:] != like.shape[1:]:
+        return None
+    ids = [lookup.get(np.ascontiguousarray(row).tobytes()) for row in rows]
+    return None if any(i is None for i in ids) else ids
+
+
+def _same_rows(batch, expected: np.ndarray) -> bool:
+    try:
+        got = np.asarray(batch)
+    except (TypeError, ValueError):
+        return False
+    return got.shape == expected.shape and bool(np.array_equal(got, expected))
+
+
+@register_driver("minibatch_properties")
+def minibatch_properties(candidate, inputs, outputs):
+    """A minibatch generator run for several epochs on samples whose rows identify them.
+
+    ``inputs``: ``x`` (N, ...) with distinct rows, ``t`` (N, ...), ``batch_size``, ``seed``.
+
+    outputs:
+        ``yields (x_batch, t_batch) pairs``: every item is a pair;
+        ``batch sizes``: the rows of each batch of the first epoch, as a tuple;
+        ``every sample once per epoch``: in every epoch, the x rows are the N samples, each once;
+        ``x and t rows stay paired``: every t_batch holds the targets of its x_batch's samples;
+        ``order is shuffled``: some epoch is not in the original order;
+        ``new order each epoch``: not every epoch has the same order;
+        ``inputs unchanged``: x and t are as they were, after every epoch.
+    """
+    x, t, batch_size = inputs["x"], inputs["t"], inputs["batch_size"]
+    x_before, t_before = x.copy(), t.copy()
+    n = len(x)
+    lookup = {np.ascontiguousarray(row).tobytes(): i for i, row in enumerate(x_before)}
+    pairs, sizes, each_once, paired, unchanged, orders = True, None, True, True, True, []
+    with seeded(inputs["seed"]):
+        for _ in range(EPOCHS):
+            # at most N batches are right; a few more show the mistake without running forever
+            items = list(itertools.islice(iter(candidate(x, t, batch_size)), n + 2))
+            if not all(isinstance(item, (tuple, list)) and len(item) == 2 for item in items):
+                pairs = False
+                break
+            if sizes is None:
+                sizes = tuple(int(np.shape(x_batch)[0]) if np.ndim(x_batch) else -1 for x_batch, _ in items)
+            order = []
+            for x_batch, t_batch in items:
+                ids = _row_ids(x_batch, lookup, x_before)
+                if ids is None:
+                    each_once = paired = False
+                    break
+                order += ids
+                paired = paired and _same_rows(t_batch, t_before[ids])
+            each_once = each_once and sorted(order) == list(range(n))
+            orders.append(tuple(order))
+            # after every epoch: in-place shuffles may compose back to the original order by chance
+            unchanged = unchanged and bool(np.array_equal(x, x_before) and np.array_equal(t, t_before))
+    outputs["yields (x_batch, t_batch) pairs"] = pairs
+    if not pairs:
+        return
+    outputs["batch sizes"] = sizes
+    outputs["every sample once per epoch"] = each_once
+    outputs["x and t rows stay paired"] = paired
+    outputs["order is shuffled"] = any(order != tuple(range(n)) for order in orders)
+    outputs["new order each epoch"] = len(set(orders)) > 1
+    outputs["inputs unchanged"] = unchanged
+
+
+# data.random_crop -------------------------------------------------------------------------------
+
+@register_driver("crop_properties")
+def crop_properties(candidate, inputs, outputs):
+    """A random crop drawn :data:`CROP_DRAWS` times from an image whose pixels are all different.
+
+    ``inputs``: ``image`` (H, W, C) with distinct pixels, ``crop_size`` (h, w), ``seed``.
+
+    outputs:
+        ``crop shapes``: every shape returned, as a sorted tuple (one shape, (h, w, C), is right);
+        ``every crop is a window of the image``: each equals ``image[top:top + h, left:left + w]``;
+        ``top offsets drawn`` / ``left offsets drawn``: the offsets of those windows, sorted;
+        ``every offset drawn``: tops 0 … H − h and lefts 0 … W − w all occur.
+    """
+    image, crop_size = inputs["image"], inputs["crop_size"]
+    height, width = image.shape[:2]
+    crop_h, crop_w = (int(size) for size in crop_size)
+    where = {}  # a pixel's values -> the positions holding them
+    for i in range(height):
+        for j in range(width):
+            where.setdefault(image[i, j].tobytes(), []).append((i, j))
+    shapes, tops, lefts, all_windows = set(), set(), set(), True
+    with seeded(inputs["seed"]):
+        for _ in range(CROP_DRAWS):
+            crop = candidate(image, crop_size)
+            shape = tuple(int(s) for s in np.shape(crop))
+            shapes.add(shape)
+            position = None
+            if shape == (crop_h, crop_w) + image.shape[2:]:
+                crop = np.asarray(crop)
+                for top, left in where.get(np.ascontiguousarray(crop[0, 0], dtype=image.dtype).tobytes(), []):
+                    if np.array_equal(crop, image[top:top + crop_h, left:left + crop_w]):
+                        position = (top, left)
+                        break
+            if position is None:
+                all_windows = False
+            else:
+                tops.add(position[0])
+                lefts.add(position[1])
+    outputs["crop shapes"] = tuple(sorted(shapes))
+    outputs["every crop is a window of the image"] = all_windows
+    outputs["top offsets drawn"] = tuple(sorted(tops))
+    outputs["left offsets drawn"] = tuple(sorted(lefts))
+    outputs["every offset drawn"] = (tops == set(range(height - crop_h + 1))
+                                     and lefts == set(range(width - crop_w + 1)))
+
+
+# init.gaussian, init.xavier, init.he --------------------------------------------------------------
+
+@register_driver("weight_statistics")
+def weight_statistics(candidate, inputs, outputs):
+    """An initialiser called once on a large layer; its weights' shape and distribution.
+
+    ``inputs``: ``n_in``, ``n_out`` (n_in·n_out ≥ 50 000), optionally ``std``, then ``seed``.
+
+    outputs:
+        ``shape``: the weight matrix's shape;
+        ``standard deviation``: measured over all weights (compared with the exercise's rtol);
+        ``mean is 0``: the mean lies within :data:`MEAN_STANDARD_ERRORS` standard errors of 0;
+        ``normally distributed``: the excess kurtosis is within :data:`KURTOSIS_BOUND` of 0.
+    """
+    with seeded(inputs["seed"]):
+        weights = candidate(*arguments(inputs))
+    outputs["shape"] = tuple(int(s) for s in np.shape(weights))
+    weights = np.asarray(weights)
+    if weights.dtype.kind not in "iuf" or weights.size < 2:
+        return
+    weights = weights.astype(np.float64).ravel()
+    mean = float(np.mean(weights))
+    squares = np.square(weights - mean)
+    variance = float(np.mean(squares))
+    std = float(np.sqrt(variance))
+    outputs["standard deviation"] = std
+    outputs["mean is 0"] = bool(abs(mean) <= MEAN_STANDARD_ERRORS * std / np.sqrt(weights.size))
+    if variance > 0:
+        # (np.mean, not np.dot: a BLAS call may wake threads and is slow on a busy machine)
+        excess_kurtosis = float(np.mean(np.square(squares))) / variance**2 - 3.0
+        outputs["normally distributed"] = bool(abs(excess_kurtosis) <= KURTOSIS_BOUND)
+    else:
+        outputs["normally distributed"] = False
