@@ -121,7 +121,7 @@ def visible_checks(cells: list) -> list[tuple[int, str, str]]:
     found = []
     for index, cell in enumerate(cells):
         source = _source(cell)
-        if cell.get("cell_type") != "code" or "BEGIN HIDDEN TESTS" in source or 'suite="hidden"' in source:
+        if cell.get("cell_type") != "code" or 'suite="hidden"' in source:  # the release has none
             continue
         found += [(index, exercise_id, name) for exercise_id, name in GRADE_CALL.findall(source)]
     return found
