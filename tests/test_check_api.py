@@ -32,8 +32,12 @@ def test_the_catalog_copy_matches_the_shared_catalog():
     checkout has beside the repository; where it is there, the copy must not drift."""
     if not SHARED_CATALOG.exists():
         return
-    ids = list(dict.fromkeys(ID_ROW.findall(SHARED_CATALOG.read_text(encoding="utf-8"))))  # mistakes repeat ids
+    text = SHARED_CATALOG.read_text(encoding="utf-8")
+    ids = list(dict.fromkeys(ID_ROW.findall(text)))  # the mistakes table repeats ids
     assert ids == CATALOG_IDS.read_text().split()
+    mistakes = re.findall(r"^\| ([a-z]+\.\w+) \| ([a-z0-9-]+) \|", text, flags=re.M)
+    copied = [tuple(line.split()) for line in CATALOG_IDS.with_name("catalog_mistakes.txt").read_text().splitlines()]
+    assert mistakes == copied
 
 
 def test_unknown_exercise_raises_key_error():

@@ -1,4 +1,6 @@
 """Registry-wide behaviour: every exercise is tested the same way."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -90,3 +92,36 @@ def test_hidden_suite_is_reproducible_and_secret(exercise_id, monkeypatch):
     flat = lambda cases: repr([c.inputs for c in cases if c.name.startswith("random")])  # noqa: E731
     assert flat(first) == flat(again)
     assert flat(first) != flat(other)
+
+
+CATALOG_MISTAKES = [line.split() for line in
+                    (Path(__file__).with_name("catalog_mistakes.txt")).read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.mark.parametrize("exercise_id, mistake_id", CATALOG_MISTAKES)
+def test_every_catalog_mistake_is_registered_under_its_id(exercise_id, mistake_id):
+    """The 26 mistakes of EXERCISES.md (a copy in tests/catalog_mistakes.txt); the registry-wide
+    test above shows each is rejected and named."""
+    assert mistake_id in [m.id for m in entry(exercise_id).mistakes]
+
+
+@pytest.mark.parametrize("exercise_id", CODE_EXERCISES)
+def test_each_exercise_names_a_mistake_of_our_own(exercise_id):
+    from_catalog = {m for e, m in CATALOG_MISTAKES if e == exercise_id}
+    ours = [m.id for m in entry(exercise_id).mistakes if m.id not in from_catalog]
+    assert ours, f"{exercise_id}: only the catalog's mistakes"
+
+
+# Every derivative and every backward, by the catalog: these must carry a numerical-gradient check.
+DERIVATIVES = {
+    "activation.sigmoid_grad", "activation.tanh_grad", "activation.relu_grad", "loss.softmax_cross_entropy_grad",
+    "gradient.numerical_gradient", "network.two_layer_backward", "layers.Affine", "layers.Relu", "layers.Sigmoid",
+    "layers.SoftmaxWithLoss", "layers.BatchNormalization", "layers.Convolution", "layers.Pooling",
+    "layers.layer_norm", "conv.col2im", "regularization.ridge_grad", "regularization.lasso_grad",
+    "regularization.elastic_net_grad",
+}
+
+
+def test_every_derivative_and_backward_has_a_gradient_check():
+    missing = sorted(e for e in DERIVATIVES if not entry(e).gradient_check)
+    assert not missing, missing
