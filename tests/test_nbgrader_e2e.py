@@ -7,6 +7,8 @@ import pytest
 
 import autograder
 from autograder import release as releasing
+from autograder.registry import load
+from autograder.runtime.notebook import GRADE_CALL
 
 from notebooks import (assignment_names, copy_course, is_test_cell, nbgrader_meta, read, read_copy,
                         with_answers_from)
@@ -30,26 +32,45 @@ def answer_cells(notebook):
     return [c for c in notebook.cells if c.cell_type == "code" and nbgrader_meta(c).get("solution")]
 
 
-def expected_points(notebook) -> float:
-    """What each test cell should score, from autograder.check on the notebook's own answers:
-    score × points, and 0 for a cell that raises (score 0)."""
+def expected_points(submission, source) -> float:
+    """What nbgrader should record for ``submission``: autograder.check on its own answers, test cell
+    by test cell of the SOURCE notebook (autograde restores the hidden tests from it): score × points,
+    0 for a cell that raises (score 0)."""
     namespace: dict = {}
-    exec(compile(notebook.cells[0].source, "setup", "exec"), namespace)  # imports
-    for cell in answer_cells(notebook):
+    exec(compile(submission.cells[0].source, "setup", "exec"), namespace)  # imports
+    for cell in answer_cells(submission):
         try:
             exec(compile(cell.source, nbgrader_meta(cell)["grade_id"], "exec"), namespace)
         except NotImplementedError:
             pass
     total = 0.0
-    for cell in notebook.cells:
+    for cell in source.cells:
         if not is_test_cell(cell):
             continue
-        source = cell.source.replace("### BEGIN HIDDEN TESTS", "").replace("### END HIDDEN TESTS", "").strip()
-        exercise_id, name = source.split('"')[1], source.split(",")[1].strip()
-        suite = "hidden" if "hidden" in source else "visible"
-        report = autograder.check(exercise_id, namespace.get(name), suite=suite)
-        total += report.score * float(nbgrader_meta(cell)["points"])
+        for exercise_id, name in GRADE_CALL.findall(cell.source):
+            suite = "hidden" if 'suite="hidden"' in cell.source else "visible"
+            report = autograder.check(exercise_id, namespace.get(name), suite=suite)
+            total += report.score * float(nbgrader_meta(cell)["points"])
     return total
+
+
+def choice_items(notebook) -> list[tuple[str, str]]:
+    """(exercise id, variable) of the multiple-choice quiz items graded in ``notebook``."""
+    registry = load()
+    return [(e, name) for cell in notebook.cells if is_test_cell(cell) for e, name in GRADE_CALL.findall(cell.source)
+            if registry[e].driver == "quiz_choice"]
+
+
+def every_choice_wrong(notebook):
+    """Each multiple-choice answer replaced by the registry's first wrong option for it."""
+    wrong = read_copy(notebook)
+    registry = load()
+    options = {name: registry[e].mistakes[0].implementations[0] for e, name in choice_items(wrong)}
+    for cell in answer_cells(wrong):
+        variable = cell.source.split("=")[0].strip()
+        if variable in options:
+            cell.source = f"{variable} = {options[variable]!r}"
+    return wrong
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +89,8 @@ def graded_course(tmp_path_factory):
                 if nbgrader_meta(cell)["grade_id"] in MISTAKES:
                     cell.source = MISTAKES[nbgrader_meta(cell)["grade_id"]][2]
         submissions[name] = {"correct": correct, "blank": release, "mistaken": mistaken}
+        if name.endswith("_quiz"):
+            submissions[name]["wrong_choices"] = every_choice_wrong(correct)
         for student, notebook in submissions[name].items():
             folder = course / "submitted" / student / name
             folder.mkdir(parents=True)
@@ -79,23 +102,37 @@ def graded_course(tmp_path_factory):
     return course, submissions, grades
 
 
-def max_points(notebook) -> float:
-    return sum(float(nbgrader_meta(c)["points"]) for c in notebook.cells if nbgrader_meta(c).get("grade"))
+def points_of(notebook, autograded_only=False) -> float:
+    """The points of the graded cells; ``autograded_only`` leaves out manually graded answers."""
+    return sum(float(nbgrader_meta(c)["points"]) for c in notebook.cells if nbgrader_meta(c).get("grade")
+               and not (autograded_only and nbgrader_meta(c).get("solution")))
 
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_nbgrader_records_the_expected_totals(graded_course, name):
     course, submissions, grades = graded_course
-    full = max_points(read(course / "solutions" / name / f"{name}.ipynb"))
-    assert float(grades[("correct", name)]["score"]) == pytest.approx(full)
-    assert float(grades[("correct", name)]["max_score"]) == pytest.approx(full)
+    source = read(course / "solutions" / name / f"{name}.ipynb")
+    automatic = points_of(source, autograded_only=True)
+    assert float(grades[("correct", name)]["max_score"]) == pytest.approx(points_of(source))
+    assert float(grades[("correct", name)]["score"]) == pytest.approx(automatic)  # manual answers ungraded
     assert float(grades[("blank", name)]["score"]) == 0.0
     mistaken = float(grades[("mistaken", name)]["score"])
-    assert mistaken == pytest.approx(expected_points(submissions[name]["mistaken"]), abs=1e-9)
+    assert mistaken == pytest.approx(expected_points(submissions[name]["mistaken"], source), abs=1e-9)
     if name == "day1_forward":
-        assert mistaken < full
+        assert mistaken < automatic
     else:
-        assert mistaken == pytest.approx(full)
+        assert mistaken == pytest.approx(automatic)
+
+
+@pytest.mark.parametrize("name", [n for n in ASSIGNMENTS if n.endswith("_quiz")])
+def test_every_wrong_multiple_choice_answer_scores_zero(graded_course, name):
+    course, submissions, grades = graded_course
+    source = read(course / "solutions" / name / f"{name}.ipynb")
+    choice_points = sum(float(nbgrader_meta(c)["points"]) for c in source.cells
+                        if is_test_cell(c) and any(e in c.source for e, _ in choice_items(source)))
+    assert choice_items(source) and choice_points > 0
+    score = float(grades[("wrong_choices", name)]["score"])
+    assert score == pytest.approx(points_of(source, autograded_only=True) - choice_points)
 
 
 def test_the_mistakes_are_named_in_the_autograded_notebook(graded_course):
