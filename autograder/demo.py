@@ -127,7 +127,18 @@ def table(course: Path, names: list[str]) -> str:
             named = ", ".join(mistakes_named(course, student, name)) or "-"
             lines.append(f"{student:8s} {name:24s} {score:6.2f} / {top:5.1f}  {named}")
         lines.append(f"{student:8s} {'TOTAL':24s} {total:6.2f} / {maximum:5.1f}")
+    manual = sum(manual_points(course, name) for name in names)
+    if manual:
+        lines.append(f"(maximum scores include {manual:g} points of written answers, scored once a person "
+                     f"grades them in the formgrader)")
     return "\n".join(lines)
+
+
+def manual_points(course: Path, name: str) -> float:
+    """Points of the manually graded answer cells in an assignment's source notebook."""
+    notebook = nbformat.read(course / "solutions" / name / f"{name}.ipynb", as_version=4)
+    return sum(float(c.metadata["nbgrader"]["points"]) for c in notebook.cells
+               if c.metadata.get("nbgrader", {}).get("grade") and c.metadata["nbgrader"].get("solution"))
 
 
 def run(root: Path | None = None, folder: Path | None = None, progress=print) -> str:
