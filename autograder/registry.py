@@ -153,7 +153,7 @@ def _prepare_cached(exercise_id: str, suite: str, seed: int) -> PreparedSuite:
         for known in entry.mistakes:
             runs = [_run(entry, impl, case) for impl in known.implementations]
             mistakes[known.id] = [(run.outputs, bool(run.warnings)) for run in runs]
-        prepared_cases.append(PreparedCase(case.name, case.inputs, expected, False, mistakes))
+        prepared_cases.append(PreparedCase(case.name, case.inputs, expected, mistakes))
     return PreparedSuite(
         exercise_id=entry.id, suite=suite, driver=entry.driver, driver_options=dict(entry.driver_options),
         rtol=entry.rtol, atol=entry.atol, cases=prepared_cases,
