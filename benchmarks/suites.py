@@ -49,7 +49,7 @@ def suites() -> None:
     print(f"all hidden suites: {totals['hidden']:.3f} s (target < 10 s)")
 
 
-def median_time(function, repeats: int = 15) -> float:
+def median_time(function, repeats: int = 40) -> float:
     function()  # warm up caches and lazy initialisation
     samples = []
     for _ in range(repeats):

@@ -76,15 +76,21 @@ def im2col(input_data, filter_h, filter_w, stride=1, pad=0):
         (N·out_h·out_w, C·FH·FW) array with out_h = (H + 2P − FH)//S + 1 and
         out_w = (W + 2P − FW)//S + 1.
     """
-    x = zero_pad(input_data, pad) if pad else np.asarray(input_data)
-    N, C = x.shape[:2]
-    windows = _windows(x, filter_h, filter_w, stride)  # (N, C, out_h, out_w, FH, FW), a view
-    out_h, out_w = windows.shape[2:4]
-    # One copy: reorder to (N, out_h, out_w, C, FH, FW) and flatten into rows and columns.
-    col = windows.transpose(0, 2, 3, 1, 4, 5).reshape(N * out_h * out_w, C * filter_h * filter_w)
-    # reshape copies except in corner cases (C = 1 with a 1×1 filter) where it returns a read-only
-    # view of the input: hand back an array of our own either way.
-    return col if col.flags.writeable else col.copy()
+    x = np.asarray(input_data)
+    N, C, H, W = x.shape
+    out_h = conv_output_size(H, filter_h, stride, pad)
+    out_w = conv_output_size(W, filter_w, stride, pad)
+    # The padded image channels-last (N, H + 2P, W + 2P, C), so that each of the FH·FW slab copies
+    # below moves runs of C contiguous numbers: col2im's loop, run forwards.
+    img = np.zeros((N, H + 2 * pad, W + 2 * pad, C), dtype=x.dtype)
+    img[:, pad:pad + H, pad:pad + W, :] = x.transpose(0, 2, 3, 1)
+    col = np.empty((N, out_h, out_w, C, filter_h, filter_w), dtype=x.dtype)
+    for u in range(filter_h):
+        u_end = u + stride * out_h
+        for v in range(filter_w):
+            v_end = v + stride * out_w
+            col[:, :, :, :, u, v] = img[:, u:u_end:stride, v:v_end:stride, :]
+    return col.reshape(N * out_h * out_w, C * filter_h * filter_w)
 
 
 def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0):

@@ -309,7 +309,8 @@ class Convolution:
         self.x_shape = x.shape
         self.col = im2col(x, FH, FW, self.stride, self.pad)
         self.col_W = self.W.reshape(FN, -1).T
-        out = self.col @ self.col_W + self.b                    # rows (n, i, j), columns f
+        out = self.col @ self.col_W                             # rows (n, i, j), columns f
+        out += self.b
         return out.reshape(N, out_h, out_w, FN).transpose(0, 3, 1, 2)
 
     def backward(self, dout):
