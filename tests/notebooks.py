@@ -19,6 +19,21 @@ def read(path: Path):
     return nbformat.read(str(path), as_version=4)
 
 
+def solution(name: str):
+    """The instructor's source notebook of an assignment."""
+    return read(ROOT / "solutions" / name / f"{name}.ipynb")
+
+
+def released(name: str):
+    """The committed student release of an assignment."""
+    return read(ROOT / "assignments" / name / f"{name}.ipynb")
+
+
+def answer_cells(notebook) -> list:
+    """The code cells a student fills in (nbgrader solution cells)."""
+    return [c for c in notebook.cells if c.cell_type == "code" and nbgrader_meta(c).get("solution")]
+
+
 def nbgrader_meta(cell) -> dict:
     return cell.get("metadata", {}).get("nbgrader", {})
 

@@ -10,20 +10,16 @@ import autograder
 from autograder import release as releasing
 
 from autograder.runtime.notebook import GRADE_CALL
-from notebooks import (ROOT, assignment_names, blocked_modules_path, copy_course, errors,
-                        execute, is_test_cell, nbgrader_meta, read, result_value, stderr,
-                        with_answers_from)
+from notebooks import (ROOT, assignment_names, blocked_modules_path, copy_course, errors, execute,
+                       is_test_cell, nbgrader_meta, released, result_value, solution, stderr,
+                       with_answers_from)
 
 ASSIGNMENTS = assignment_names()
 CATALOG_IDS = (ROOT / "tests" / "catalog_ids.txt").read_text().split()
 
 
-def solution(name):
-    return read(ROOT / "solutions" / name / f"{name}.ipynb")
 
 
-def released(name):
-    return read(ROOT / "assignments" / name / f"{name}.ipynb")
 
 
 def points(cell) -> float:

@@ -4,16 +4,15 @@ import pytest
 import autograder
 from autograder import demo
 
-from notebooks import ROOT, read
+from notebooks import released, solution
 
 NAME = "day1_forward"
 
 
 @pytest.fixture(scope="module")
 def notebooks():
-    released = read(ROOT / "assignments" / NAME / f"{NAME}.ipynb")
-    solution = read(ROOT / "solutions" / NAME / f"{NAME}.ipynb")
-    return released, solution, {s: demo.submission(s, released, solution) for s in demo.STUDENTS}
+    release, source = released(NAME), solution(NAME)
+    return release, source, {s: demo.submission(s, release, source) for s in demo.STUDENTS}
 
 
 def bound(cell):

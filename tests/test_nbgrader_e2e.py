@@ -10,8 +10,8 @@ from autograder import release as releasing
 from autograder.registry import load
 from autograder.runtime.notebook import GRADE_CALL
 
-from notebooks import (assignment_names, copy_course, is_test_cell, nbgrader_meta, read, read_copy,
-                        with_answers_from)
+from notebooks import (answer_cells, assignment_names, copy_course, is_test_cell, nbgrader_meta, read,
+                       read_copy, with_answers_from)
 
 ASSIGNMENTS = assignment_names()
 
@@ -28,8 +28,6 @@ def nbgrader(course: Path, *arguments: str) -> None:
     assert result.returncode == 0, result.stderr[-3000:]
 
 
-def answer_cells(notebook):
-    return [c for c in notebook.cells if c.cell_type == "code" and nbgrader_meta(c).get("solution")]
 
 
 def expected_points(submission, source) -> float:

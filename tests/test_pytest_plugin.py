@@ -1,22 +1,17 @@
 """`pytest --submission PATH`, run as a user would (a pytest subprocess), on real released notebooks."""
-import os
 import shutil
 
 import nbformat
 import pytest
 
-from notebooks import ROOT, blocked_modules_path, nbgrader_meta, read, with_answers_from
+from notebooks import ROOT, answer_cells, blocked_modules_path, released, solution, with_answers_from
 
 EXERCISE_ASSIGNMENT = "day1_forward"
 QUIZ_ASSIGNMENT = "day2_quiz"
 
 
-def released(name):
-    return read(ROOT / "assignments" / name / f"{name}.ipynb")
 
 
-def solution(name):
-    return read(ROOT / "solutions" / name / f"{name}.ipynb")
 
 
 def checks_in(notebook) -> int:
@@ -25,8 +20,6 @@ def checks_in(notebook) -> int:
                if c.cell_type == "code" and "grade(" in c.source and "HIDDEN" not in c.source)
 
 
-def answer_cells(notebook):
-    return [c for c in notebook.cells if c.cell_type == "code" and nbgrader_meta(c).get("solution")]
 
 
 def submission(pytester, name, notebook):
@@ -89,7 +82,7 @@ def test_half_wrong_submission_fails_exactly_the_wrong_items(pytester, name):
     result.assert_outcomes(passed=checks_in(notebook) - wrong, failed=wrong)
 
 
-def test_a_student_with_only_the_release_can_run_it(pytester, tmp_path):
+def test_a_student_with_only_the_release_can_run_it(pytester, tmp_path, monkeypatch):
     """No course package and no reference: the plugin is the dlcheck copy, loaded with -p."""
     name = EXERCISE_ASSIGNMENT
     notebook = with_answers_from(released(name), solution(name))
@@ -97,8 +90,8 @@ def test_a_student_with_only_the_release_can_run_it(pytester, tmp_path):
     for item in folder.iterdir():  # the student works inside the assignment's folder
         shutil.move(str(item), pytester.path / item.name)
     env_blocked = blocked_modules_path(tmp_path, "reference", "autograder")
-    pytester._monkeypatch.setenv("PYTHONPATH", str(env_blocked))
-    pytester._monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    monkeypatch.setenv("PYTHONPATH", str(env_blocked))
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
     result = pytester.runpytest_subprocess("-p", "dlcheck.pytest_plugin", "--submission", ".")
     result.assert_outcomes(passed=checks_in(notebook))
 
