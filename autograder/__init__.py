@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .runtime import Report, run_suite
 from .runtime.messages import language_or_default
+from .runtime.notebook import FIXTURES_IN_RELEASE
 from .runtime.notebook import check as check_from_fixtures
 from .runtime.notebook import partial_credit, raise_unless_passed
 
@@ -47,7 +48,7 @@ def check(exercise_id: str, candidate, suite: str = "visible", language: str | N
         if (error.name or "").split(".")[0] != "reference":
             raise
         # A student's machine: no reference, so the fixtures saved next to the notebook.
-        return check_from_fixtures(exercise_id, candidate, suite, language, Path.cwd() / "dlcheck" / "fixtures")
+        return check_from_fixtures(exercise_id, candidate, suite, language, Path.cwd() / FIXTURES_IN_RELEASE)
     return run_suite(prepared, candidate, language_or_default(language))
 
 

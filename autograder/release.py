@@ -20,9 +20,8 @@ from pathlib import Path
 from . import runtime
 from .registry import prepare
 from .runtime import serialize
-from .runtime.notebook import GRADE_CALL
+from .runtime.notebook import FIXTURES_IN_RELEASE, GRADE_CALL, STUDENT_PACKAGE
 
-STUDENT_PACKAGE = "dlcheck"
 
 
 def course_root(start: Path | None = None) -> Path:
@@ -72,11 +71,11 @@ def write_student_checker(folder: Path, exercise_ids: list[str]) -> Path:
     target = folder / STUDENT_PACKAGE
     if target.exists():
         shutil.rmtree(target)
-    (target / "fixtures").mkdir(parents=True)
+    (folder / FIXTURES_IN_RELEASE).mkdir(parents=True)
     for module in sorted(Path(runtime.__file__).parent.glob("*.py")):
         shutil.copyfile(module, target / module.name)
     for exercise_id in exercise_ids:
-        serialize.save(prepare(exercise_id, "visible"), target / "fixtures")
+        serialize.save(prepare(exercise_id, "visible"), folder / FIXTURES_IN_RELEASE)
     return target
 
 

@@ -13,7 +13,10 @@ from . import serialize
 from .engine import Report, run_suite
 from .messages import language_or_default
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# Where a release puts the student's checker, next to each notebook: ``dlcheck/fixtures/*.json``.
+STUDENT_PACKAGE = "dlcheck"
+FIXTURES_IN_RELEASE = Path(STUDENT_PACKAGE) / "fixtures"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"  # this copy's own, when it is dlcheck/
 
 # A test cell's call: grade("<exercise id>", <name>, ...) -> (exercise id, name)
 GRADE_CALL = re.compile(r"""\bgrade\(\s*["']([a-z][a-z0-9_]*\.\w+)["']\s*,\s*([A-Za-z_]\w*)""")

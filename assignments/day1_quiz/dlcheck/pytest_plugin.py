@@ -24,12 +24,11 @@ import pytest
 
 from .engine import Report
 from .messages import language_or_default
-from .notebook import GRADE_CALL
+from .notebook import FIXTURES_IN_RELEASE, GRADE_CALL
 from .notebook import check as check_from_fixtures
 from .sandbox import sandboxed
 
 CELL_TIME_LIMIT = 60.0  # seconds for one answer cell to run (a student's endless loop stops here)
-FIXTURE_FOLDER = Path("dlcheck") / "fixtures"
 
 NOT_DEFINED = {
     "en": "{exercise}: `{name}` is not defined{why}.",
@@ -128,13 +127,13 @@ def visible_checks(cells: list) -> list[tuple[int, str, str]]:
 
 
 def _check(exercise_id: str, candidate, folder: Path, language: str) -> Report | str:
-    fixtures = folder / FIXTURE_FOLDER
+    fixtures = folder / FIXTURES_IN_RELEASE
     if fixtures.is_dir():
         return check_from_fixtures(exercise_id, candidate, "visible", language, fixtures)
     try:
         import autograder  # the instructor's full checker, where installed
     except ImportError:
-        return NO_CHECKER[language].format(exercise=exercise_id, folder=FIXTURE_FOLDER)
+        return NO_CHECKER[language].format(exercise=exercise_id, folder=FIXTURES_IN_RELEASE)
     return autograder.check(exercise_id, candidate, "visible", language)
 
 
