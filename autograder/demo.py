@@ -36,7 +36,7 @@ def implementation(exercise_id: str, which: str):
     if which == "reference":
         return entry.reference
     if which == "alternative":
-        return entry.alternatives[0]
+        return entry.test_implementations[0]
     return next(m for m in entry.mistakes if m.id == which).implementations[0]
 
 
@@ -78,7 +78,7 @@ def submission(student: str, released, solution) -> nbformat.NotebookNode:
             continue
         if student == "carol" and position % 2 == 0 and entry.mistakes:
             cell.source = _bound(name, exercise_id, entry.mistakes[0].id)
-        elif student == "dave" and entry.alternatives and entry.candidate_kind == "function":
+        elif student == "dave" and entry.test_implementations and entry.candidate_kind == "function":
             cell.source = _bound(name, exercise_id, "alternative")
         else:
             cell.source = _strip_markers(solution_cells[grade_id].source)

@@ -1,10 +1,10 @@
 """The exercise registry: one :class:`Exercise` per catalog id, with everything needed to check it.
 
 Each topic module in ``autograder.catalog`` declares its exercises with :func:`exercise`,
-keeping an exercise's reference, cases, tolerances, accepted variants, alternative correct
-implementations (for our own tests) and known mistakes together. :func:`prepare` turns an entry
-into a :class:`~autograder.runtime.PreparedSuite` by running the reference, the variants and the
-mistakes on the suite's cases.
+keeping an exercise's reference, cases, tolerances, accepted conventions (other right answers a
+submission may match), test implementations (other correct code, for our own tests) and known
+mistakes together. :func:`prepare` turns an entry into a :class:`~autograder.runtime.PreparedSuite`
+by running the reference, the accepted conventions and the mistakes on the suite's cases.
 """
 from __future__ import annotations
 
@@ -56,9 +56,12 @@ class Exercise:
     driver_options: dict = field(default_factory=dict)
     rtol: float = 1e-7
     atol: float = 1e-10
-    variants: tuple = ()        # other accepted conventions: a submission may match any of them
-    alternatives: tuple = ()    # other correct implementations, written differently (for the tests)
+    accepted_conventions: tuple = ()  # other accepted conventions: a submission may match any of them
+    test_implementations: tuple = ()  # other correct implementations, written differently (for the tests)
     mistakes: tuple[Mistake, ...] = ()
+    # Numerical stability is part of the answer (the catalog's Conventions name these exercises): a
+    # NumPy warning fails a case. Elsewhere right values pass and the warning is only advice.
+    stability: bool = False
     visible_random: int = 2     # generated cases added to the visible suite (public seed)
     hidden_random: int = 10     # generated cases in the hidden suite (seeded by the course secret)
     time_limit: float = 10.0    # seconds per case
@@ -127,7 +130,7 @@ def exercise(id: str, reference, cases, **options) -> Exercise:
 # preparing a suite -----------------------------------------------------------------------------------
 
 class RegistryError(RuntimeError):
-    """The reference (or a variant) failed or warned on a case: a bug in the registry, not the student."""
+    """The reference (or an accepted convention) failed or warned on a case: a bug in the registry, not the student."""
 
 
 def _run(entry: Exercise, implementation, case: Case):
@@ -148,7 +151,7 @@ def _prepare_cached(exercise_id: str, suite: str, seed: int) -> PreparedSuite:
     prepared_cases = []
     for case in entry.suite_cases(suite):
         expected = [_expected(entry, entry.reference, case, "reference")]
-        expected += [_expected(entry, variant, case, "accepted variant") for variant in entry.variants]
+        expected += [_expected(entry, convention, case, "accepted convention") for convention in entry.accepted_conventions]
         mistakes = {}
         for known in entry.mistakes:
             runs = [_run(entry, impl, case) for impl in known.implementations]
@@ -158,7 +161,7 @@ def _prepare_cached(exercise_id: str, suite: str, seed: int) -> PreparedSuite:
         exercise_id=entry.id, suite=suite, driver=entry.driver, driver_options=dict(entry.driver_options),
         rtol=entry.rtol, atol=entry.atol, cases=prepared_cases,
         mistake_hints={m.id: {"en": m.en, "ja": m.ja} for m in entry.mistakes},
-        candidate_kind=entry.candidate_kind, time_limit=entry.time_limit,
+        candidate_kind=entry.candidate_kind, time_limit=entry.time_limit, stability=entry.stability,
     )
 
 

@@ -2,7 +2,7 @@
 
     python benchmarks/suites.py
 
-(a) For each exercise: seconds to prepare (reference, variants, mistakes) and run the visible suite
+(a) For each exercise: seconds to prepare (reference, accepted conventions, mistakes) and run the visible suite
     on the reference, then the same for the hidden suite, each from a cold cache. Targets: visible
     < 0.5 s per exercise, hidden < 10 s for all exercises together.
 (b) reference.layers.Convolution forward + backward against torch.nn.functional.conv2d forward +

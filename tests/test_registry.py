@@ -46,19 +46,19 @@ def test_mistake_messages_exist_in_both_languages(exercise_id):
 
 
 @pytest.mark.parametrize("exercise_id", EXERCISES)
-def test_alternative_correct_implementations_pass(exercise_id):
-    alternatives = entry(exercise_id).alternatives
-    assert alternatives, f"{exercise_id} has no alternative correct implementation"
-    for alternative in alternatives:
+def test_test_implementations_pass(exercise_id):
+    implementations = entry(exercise_id).test_implementations
+    assert implementations, f"{exercise_id} has no test implementation (another correct one)"
+    for implementation in implementations:
         for suite in ("visible", "hidden"):
-            report = autograder.check(exercise_id, alternative, suite=suite)
+            report = autograder.check(exercise_id, implementation, suite=suite)
             assert report.passed, report.message
 
 
 @pytest.mark.parametrize("exercise_id", EXERCISES)
-def test_accepted_variants_pass(exercise_id):
-    for variant in entry(exercise_id).variants:
-        report = autograder.check(exercise_id, variant, suite="hidden")
+def test_accepted_conventions_pass(exercise_id):
+    for convention in entry(exercise_id).accepted_conventions:
+        report = autograder.check(exercise_id, convention, suite="hidden")
         assert report.passed, report.message
 
 
@@ -68,7 +68,7 @@ GRADIENT_EXERCISES = [e for e in EXERCISES if REGISTRY[e].gradient_check]
 @pytest.mark.parametrize("exercise_id", GRADIENT_EXERCISES)
 def test_derivative_matches_numerical_gradient(exercise_id):
     exercise = entry(exercise_id)
-    for implementation in (exercise.reference, *exercise.variants):
+    for implementation in (exercise.reference, *exercise.accepted_conventions):
         for name, analytic, numeric in exercise.gradient_check(implementation):
             assert np.shape(analytic) == np.shape(numeric), name
             error = relative_error(analytic, numeric)

@@ -1,4 +1,4 @@
-"""Activation functions (Day 1, section 2): reference, cases, variants, alternatives, mistakes."""
+"""Activation functions (Day 1, section 2): reference, cases, accepted conventions, test implementations, mistakes."""
 import numpy as np
 
 from reference import activation as ref
@@ -25,7 +25,7 @@ def naive_sigmoid(x):
 
 exercise(
     "activation.step", ref.step, [SMALL, MATRIX], generate=random_array,
-    alternatives=(lambda x: np.where(x > 0, 1.0, 0.0),),
+    test_implementations=(lambda x: np.where(x > 0, 1.0, 0.0),),
     mistakes=(
         mistake("one-at-zero", lambda x: np.where(x >= 0, 1.0, 0.0),
                 en="The step is 0 at x = 0: use x > 0, not x >= 0.",
@@ -38,7 +38,8 @@ exercise(
 
 exercise(
     "activation.sigmoid", ref.sigmoid, [SMALL, EXTREME, MATRIX], generate=random_array,
-    alternatives=(lambda x: 0.5 * (1.0 + np.tanh(0.5 * x)),),
+    test_implementations=(lambda x: 0.5 * (1.0 + np.tanh(0.5 * x)),),
+    stability=True,  # the catalog: a warning or a non-finite value fails
     mistakes=(
         mistake("overflow", naive_sigmoid, lambda x: np.exp(x) / (1.0 + np.exp(x)),
                 en="np.exp overflows for large |x| (nan or a warning at x = ±1000). Only ever exponentiate "
@@ -53,7 +54,7 @@ exercise(
 
 exercise(
     "activation.sigmoid_grad", ref.sigmoid_grad, [SMALL, EXTREME, MATRIX], generate=random_array,
-    alternatives=(lambda x: np.exp(-np.abs(x)) / (1.0 + np.exp(-np.abs(x))) ** 2,),
+    test_implementations=(lambda x: np.exp(-np.abs(x)) / (1.0 + np.exp(-np.abs(x))) ** 2,),
     mistakes=(
         mistake("missing-one-minus", ref.sigmoid, lambda x: ref.sigmoid(x) ** 2,
                 en="This is σ(x) (or σ(x)²), not its derivative: σ'(x) = σ(x)·(1 − σ(x)).",
@@ -67,7 +68,8 @@ exercise(
 
 exercise(
     "activation.tanh", ref.tanh, [SMALL, EXTREME, MATRIX], generate=random_array,
-    alternatives=(lambda x: 2.0 * ref.sigmoid(2.0 * x) - 1.0,),
+    test_implementations=(lambda x: 2.0 * ref.sigmoid(2.0 * x) - 1.0,),
+    stability=True,  # the catalog: a warning or a non-finite value fails
     mistakes=(
         mistake("overflow", lambda x: (np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x)),
                 en="(e^x − e^−x)/(e^x + e^−x) overflows to inf/inf = nan for large |x|: use np.tanh(x).",
@@ -80,7 +82,7 @@ exercise(
 
 exercise(
     "activation.tanh_grad", ref.tanh_grad, [SMALL, EXTREME, MATRIX], generate=random_array,
-    alternatives=(lambda x: 1.0 / np.cosh(np.clip(x, -300, 300)) ** 2,),
+    test_implementations=(lambda x: 1.0 / np.cosh(np.clip(x, -300, 300)) ** 2,),
     mistakes=(
         mistake("missing-square", lambda x: 1.0 - np.tanh(x),
                 en="The derivative is 1 − tanh²(x): square the tanh.",
@@ -94,7 +96,7 @@ exercise(
 
 exercise(
     "activation.relu", ref.relu, [SMALL, MATRIX], generate=random_array,
-    alternatives=(lambda x: np.where(x > 0, x, 0.0), lambda x: x * (x > 0)),
+    test_implementations=(lambda x: np.where(x > 0, x, 0.0), lambda x: x * (x > 0)),
     mistakes=(
         mistake("returns-derivative", ref.relu_grad, lambda x: (x > 0).astype(np.int64),
                 en="This returns the derivative (0 or 1). ReLU passes positive inputs through: max(0, x).",
@@ -107,8 +109,8 @@ exercise(
 
 exercise(
     "activation.relu_grad", ref.relu_grad, [SMALL, MATRIX], generate=random_array,
-    variants=(lambda x: (x >= 0).astype(np.float64),),  # 1 at the kink x = 0 is also accepted
-    alternatives=(lambda x: np.heaviside(x, 0.0), lambda x: np.heaviside(x, 1.0)),
+    accepted_conventions=(lambda x: (x >= 0).astype(np.float64),),  # 1 at the kink x = 0 is also accepted
+    test_implementations=(lambda x: np.heaviside(x, 0.0), lambda x: np.heaviside(x, 1.0)),
     mistakes=(
         mistake("returns-relu", ref.relu,
                 en="This is ReLU itself; its derivative is 1 where x > 0 and 0 where x < 0.",
@@ -122,7 +124,7 @@ exercise(
 
 exercise(
     "activation.identity", ref.identity, [SMALL, MATRIX], generate=random_array,
-    alternatives=(lambda x: x,),
+    test_implementations=(lambda x: x,),
     mistakes=(
         mistake("returns-derivative", lambda x: np.ones_like(x),
                 en="This is the identity's derivative (all ones); the identity returns x unchanged.",
@@ -141,7 +143,7 @@ exercise(
     [fixed("defaults: the sigmoid", x=[-2.0, 0.0, 3.0], A=1.0, a=1.0, x0=0.0),
      fixed("A = 2, a = 0.5, x0 = 1", x=[-1000.0, -1.0, 1.0, 3.0, 1000.0], A=2.0, a=0.5, x0=1.0)],
     generate=random_logistic,
-    alternatives=(lambda x, A=1.0, a=1.0, x0=0.0: A * 0.5 * (1.0 + np.tanh(0.5 * a * (x - x0))),),
+    test_implementations=(lambda x, A=1.0, a=1.0, x0=0.0: A * 0.5 * (1.0 + np.tanh(0.5 * a * (x - x0))),),
     mistakes=(
         mistake("shift-sign", lambda x, A=1.0, a=1.0, x0=0.0: A * ref.sigmoid(a * (x + x0)),
                 en="The midpoint moves the curve right: use x − x0, so that f(x0) = A/2.",
@@ -176,8 +178,9 @@ exercise(
      fixed("a (2, 3) batch", x=[[0.3, 2.9, 4.0], [1.0, 1.0, -1.0]]),
      fixed("a (2, 3) batch near 1000", x=[[1010.0, 1000.0, 990.0], [-1000.0, -1001.0, -999.0]])],
     generate=random_scores,
-    alternatives=(lambda x: np.exp(x - np.log(np.sum(np.exp(x - x.max(-1, keepdims=True)), -1, keepdims=True))
+    test_implementations=(lambda x: np.exp(x - np.log(np.sum(np.exp(x - x.max(-1, keepdims=True)), -1, keepdims=True))
                                    - x.max(-1, keepdims=True)),),
+    stability=True,  # the catalog: a warning or a non-finite value fails
     mistakes=(
         mistake("unstable", unstable_softmax,
                 en="e^1000 overflows to inf, and inf/inf is nan: subtract each row's maximum before np.exp "

@@ -1,4 +1,4 @@
-"""Convolution helpers (Day 2, section 4): reference, cases, alternatives, mistakes.
+"""Convolution helpers (Day 2, section 4): reference, cases, test implementations, mistakes.
 
 Fixed image cases use non-square images and windows (out_h ≠ out_w, filter_h ≠ filter_w), more
 than one sample and channel, padding and strides that do not divide evenly, so that a swapped axis,
@@ -48,7 +48,7 @@ exercise(
      fixed("stride 2 that does not divide: 7, 2, stride 2 → 3", input_size=7, filter_size=2, stride=2, pad=0),
      fixed("stride 3, pad 2: 9, 4 → 4", input_size=9, filter_size=4, stride=3, pad=2)],
     generate=random_sizes,
-    alternatives=(
+    test_implementations=(
         lambda input_size, filter_size, stride=1, pad=0:
             int(np.floor((input_size + 2 * pad - filter_size) / stride)) + 1,
         lambda input_size, filter_size, stride=1, pad=0:
@@ -93,7 +93,7 @@ exercise(
      fixed("(2, 3, 3, 4), pad 2", x=_values(2, 3, 3, 4, seed=1), pad=2),
      fixed("pad 0 leaves the images unchanged", x=_values(2, 1, 2, 3, seed=2), pad=0)],
     generate=lambda rng: {"x": random_images(rng), "pad": int(rng.integers(0, 3))},
-    alternatives=(
+    test_implementations=(
         lambda x, pad: np.pad(x, [(0, 0), (0, 0), (pad, pad), (pad, pad)], "constant", constant_values=0),
         lambda x, pad: _pad_by_assignment(x, pad),
     ),
@@ -220,7 +220,7 @@ exercise(
     [fixed(name, input_data=_geometry_image(shape, seed), filter_h=fh, filter_w=fw, stride=s, pad=p)
      for name, shape, fh, fw, s, p, seed in GEOMETRIES],
     generate=random_im2col,
-    alternatives=(im2col_textbook, im2col_per_window),
+    test_implementations=(im2col_textbook, im2col_per_window),
     mistakes=(
         mistake("columns-hwc", im2col_hwc_columns,
                 en="The columns must run over (channel, filter row, filter column), the channel slowest, "
@@ -327,7 +327,7 @@ exercise(
     "conv.col2im", ref.col2im,
     [_col2im_case(*geometry) for geometry in GEOMETRIES],
     generate=random_col2im,
-    alternatives=(col2im_textbook, col2im_per_window),
+    test_implementations=(col2im_textbook, col2im_per_window),
     mistakes=(
         mistake("assigns-overlaps",
                 lambda col, input_shape, filter_h, filter_w, stride=1, pad=0:
@@ -400,7 +400,7 @@ exercise(
            pool_h=2, pool_w=2, stride=1),
      fixed("(1, 2, 5, 7), 3×2 windows, stride 2", x=_values(1, 2, 5, 7, seed=7), pool_h=3, pool_w=2, stride=2)],
     generate=random_pool,
-    alternatives=(avg_pool_via_im2col, avg_pool_loops),
+    test_implementations=(avg_pool_via_im2col, avg_pool_loops),
     mistakes=(
         mistake("takes-max", lambda x, pool_h, pool_w, stride:
                 _pool_windows(x, pool_h, pool_w, stride, stride).max(axis=(4, 5)),

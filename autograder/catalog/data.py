@@ -1,4 +1,4 @@
-"""Data handling (Day 1 section 4, Day 2 section 3): reference, cases, variants, alternatives, mistakes.
+"""Data handling (Day 1 section 4, Day 2 section 3): reference, cases, accepted conventions, test implementations, mistakes.
 
 ``minibatches`` and ``random_crop`` draw from NumPy's global generator: they are checked by the
 property drivers of ``autograder.runtime.properties`` (every case names the ``seed`` the driver uses),
@@ -110,7 +110,7 @@ exercise(
      fixed("batch 1 (online learning), one-hot targets", x=rows(6, 4), t=np.eye(6)[[3, 0, 5, 1, 4, 2]],
            batch_size=1, seed=3)],
     generate=random_minibatch_case, driver="minibatch_properties",
-    alternatives=(shuffle_indices, split_permutation),
+    test_implementations=(shuffle_indices, split_permutation),
     mistakes=(
         mistake("unshuffled", unshuffled,
                 en="The batches come in the original order. Draw one permutation per epoch, "
@@ -163,7 +163,7 @@ exercise(
      fixed("a short last batch: 10 samples, batch 3", n=10, batch_size=3),
      fixed("batch larger than N", n=7, batch_size=10)],
     generate=random_iterations_case,
-    alternatives=(lambda n, batch_size: math.ceil(n / batch_size),
+    test_implementations=(lambda n, batch_size: math.ceil(n / batch_size),
                   lambda n, batch_size: (n + batch_size - 1) // batch_size,
                   lambda n, batch_size: len(range(0, n, batch_size))),
     mistakes=(
@@ -262,7 +262,7 @@ exercise(
      fixed("crop as wide as the image", image=image(6, 5, 1), crop_size=(2, 5), seed=2),
      fixed("crop == image size", image=image(3, 4, 2), crop_size=(3, 4), seed=3)],
     generate=random_crop_case, driver="crop_properties", hidden_random=4,
-    alternatives=(crop_by_uniform_integers, crop_by_choice),
+    test_implementations=(crop_by_uniform_integers, crop_by_choice),
     mistakes=(
         mistake("swapped-bounds",
                 crop_with(lambda im, top, bottom, left, right: im[bottom:top, left:right, :]),
@@ -306,7 +306,7 @@ exercise(
      fixed("(4, 2, 3) image", image=image(4, 2, 3)),
      fixed("one row, one channel", image=[[[1.0], [-2.0], [3.5], [0.0]]])],
     generate=random_image_case,
-    alternatives=(np.fliplr, lambda image: np.flip(image, axis=1),
+    test_implementations=(np.fliplr, lambda image: np.flip(image, axis=1),
                   lambda image: np.stack([image[:, j] for j in reversed(range(image.shape[1]))], axis=1)),
     mistakes=(
         mistake("flips-up-down", np.flipud, lambda image: image[::-1],
@@ -395,7 +395,7 @@ exercise(
            y=[2.5, -1.0, 0.5, 3.0, 10.0, 4.0, -2.0, 8.0, 7.5, 9.0], k=3.0, f=2.0),
      fixed("one category: the global mean", categories=np.array([1, 1, 1, 1]), y=[0.0, 1.0, 1.0, 1.0])],
     generate=random_encoding_case,
-    alternatives=(encoding_by_loop,),
+    test_implementations=(encoding_by_loop,),
     mistakes=(
         mistake("weights-swapped", weights_swapped, exponent_sign_flipped,
                 en="λ and 1 − λ are swapped (or the exponent's sign is): a category seen often should keep "

@@ -1,4 +1,4 @@
-"""Numerical gradient and gradient descent (Day 1, sections 4–5): reference, cases, variants, mistakes.
+"""Numerical gradient and gradient descent (Day 1, sections 4–5): reference, cases, accepted conventions, mistakes.
 
 Test functions are passed by name (``functions=("f",)``): the call driver looks them up in
 ``autograder.runtime.functions`` so that cases stay plain data. The driver also records arguments
@@ -143,7 +143,7 @@ exercise(
            h=1e-3)],
     generate=random_numerical_gradient,
     driver_options={"functions": ("f",)},
-    alternatives=(gradient_by_nditer, gradient_on_copies),
+    test_implementations=(gradient_by_nditer, gradient_on_copies),
     mistakes=(
         mistake("forward-difference", forward_difference,
                 en="This is the forward difference (f(x + h) − f(x))/h, whose error is of order h. Use the central "
@@ -233,7 +233,7 @@ exercise(
     generate=random_descent,
     # The textbook updates init_x itself (x = init_x; x -= ...): allowed, as long as x is returned.
     driver_options={"functions": ("f",), "may_modify": ("init_x",)},
-    alternatives=(descent_in_place, descent_rebinding),
+    test_implementations=(descent_in_place, descent_rebinding),
     mistakes=(
         mistake("ascent", ascent,
                 en="x moves along the gradient, uphill: subtract it, x -= lr * grad.",
@@ -271,7 +271,7 @@ exercise(
     generate=random_sgd,
     # Updating w (and grad) in place is how optimizers work; it is allowed as long as the result is returned.
     driver_options={"may_modify": ("w", "grad")},
-    alternatives=(sgd_in_place, lambda w, grad, lr: np.subtract(w, np.multiply(lr, grad))),
+    test_implementations=(sgd_in_place, lambda w, grad, lr: np.subtract(w, np.multiply(lr, grad))),
     mistakes=(
         mistake("plus-not-minus", lambda w, grad, lr: w + lr * grad,
                 en="Adding the gradient climbs uphill: w ← w − lr·grad.",

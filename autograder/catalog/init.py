@@ -1,4 +1,4 @@
-"""Weight initialisation (Day 2, section 1): reference, cases, alternatives, mistakes.
+"""Weight initialisation (Day 2, section 1): reference, cases, test implementations, mistakes.
 
 Initialisers draw from NumPy's global generator, so they are checked by the ``weight_statistics``
 property driver (``autograder.runtime.properties``): the shape, the measured standard deviation, a
@@ -48,7 +48,7 @@ exercise(
      fixed("std = 0.5", n_in=500, n_out=100, std=0.5, seed=1),
      fixed("std = 2", n_in=320, n_out=160, std=2.0, seed=2)],
     generate=random_gaussian_case, driver="weight_statistics", rtol=RTOL, atol=ATOL, hidden_random=5,
-    alternatives=(lambda n_in, n_out, std=0.01: np.random.normal(0.0, std, size=(n_in, n_out)),
+    test_implementations=(lambda n_in, n_out, std=0.01: np.random.normal(0.0, std, size=(n_in, n_out)),
                   lambda n_in, n_out, std=0.01: std * np.random.standard_normal((n_out, n_in)).T),
     mistakes=(
         mistake("rand-not-randn", lambda n_in, n_out, std=0.01: std * np.random.rand(n_in, n_out),
@@ -77,7 +77,7 @@ def random_fan_case(rng):
 exercise(
     "init.xavier", ref.xavier, layer_cases(),
     generate=random_fan_case, driver="weight_statistics", rtol=RTOL, atol=ATOL, hidden_random=5,
-    alternatives=(lambda n_in, n_out: np.random.normal(0.0, np.sqrt(1.0 / n_in), size=(n_in, n_out)),
+    test_implementations=(lambda n_in, n_out: np.random.normal(0.0, np.sqrt(1.0 / n_in), size=(n_in, n_out)),
                   lambda n_in, n_out: np.random.randn(n_in, n_out) * n_in ** -0.5),
     mistakes=(
         mistake("wrong-fan", lambda n_in, n_out: np.random.randn(n_in, n_out) / np.sqrt(n_out),
@@ -111,7 +111,7 @@ exercise(
 exercise(
     "init.he", ref.he, layer_cases(),
     generate=random_fan_case, driver="weight_statistics", rtol=RTOL, atol=ATOL, hidden_random=5,
-    alternatives=(lambda n_in, n_out: np.random.randn(n_in, n_out) / np.sqrt(n_in / 2),
+    test_implementations=(lambda n_in, n_out: np.random.randn(n_in, n_out) / np.sqrt(n_in / 2),
                   lambda n_in, n_out: np.random.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_out))),
     mistakes=(
         mistake("divided-by-sqrt2", lambda n_in, n_out: np.random.randn(n_in, n_out) / (np.sqrt(n_in) * np.sqrt(2)),

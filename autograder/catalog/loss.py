@@ -1,4 +1,4 @@
-"""Loss functions (Day 1, section 3): reference, cases, variants, alternatives, mistakes."""
+"""Loss functions (Day 1, section 3): reference, cases, accepted conventions, test implementations, mistakes."""
 import numpy as np
 
 from reference import loss as ref
@@ -37,7 +37,7 @@ REGRESSION_CASES = [
 
 exercise(
     "loss.sum_squared_error", ref.sum_squared_error, REGRESSION_CASES, generate=random_regression,
-    alternatives=(lambda y, t: 0.5 * float(np.dot(np.ravel(y - t), np.ravel(y - t))),
+    test_implementations=(lambda y, t: 0.5 * float(np.dot(np.ravel(y - t), np.ravel(y - t))),
                   lambda y, t: float(np.sum((t - y) ** 2) / 2)),
     mistakes=(
         mistake("missing-half", lambda y, t: float(np.sum((y - t) ** 2)),
@@ -54,7 +54,7 @@ exercise(
 
 exercise(
     "loss.mean_squared_error", ref.mean_squared_error, REGRESSION_CASES, generate=random_regression,
-    alternatives=(lambda y, t: float(np.sum((y - t) ** 2) / np.size(y)),
+    test_implementations=(lambda y, t: float(np.sum((y - t) ** 2) / np.size(y)),
                   lambda y, t: float(np.square(np.subtract(t, y)).mean())),
     mistakes=(
         mistake("half-sum", lambda y, t: float(0.5 * np.sum((y - t) ** 2)),
@@ -157,7 +157,8 @@ exercise(
     # Clipping the probabilities at δ instead of adding δ is as good: the two differ by at most
     # δ / (p·|ln p|) relative, < 1e-5 for the probabilities drawn here.
     rtol=1e-5,
-    alternatives=(textbook_cross_entropy, one_hot_cross_entropy, clipped_cross_entropy),
+    test_implementations=(textbook_cross_entropy, one_hot_cross_entropy, clipped_cross_entropy),
+    stability=True,  # the catalog: a warning or a non-finite value fails
     mistakes=(
         mistake("log10", cross_entropy_log10,
                 en="This uses the base-10 logarithm: cross entropy uses the natural log, np.log "
@@ -218,8 +219,8 @@ exercise(
     generate=random_binary,
     # δ from 0 to 1e-7: at o in [0.02, 0.98] it changes each term by < 1e-5 of its value.
     rtol=1e-5, atol=1e-10,
-    variants=(bce_with_delta(0.0),),
-    alternatives=(bce_with_delta(5e-8), bce_clipped),
+    accepted_conventions=(bce_with_delta(0.0),),
+    test_implementations=(bce_with_delta(5e-8), bce_clipped),
     mistakes=(
         mistake("missing-negative-term", lambda o, t: float(-np.mean(t * np.log(o + 1e-7))),
                 en="The term for t = 0 is missing: BCE = −mean(t·log(o) + (1 − t)·log(1 − o)); without the second "
@@ -263,8 +264,9 @@ exercise(
      fixed("z = ±1000, wrong (loss 1000 each)", z=[1000.0, -1000.0], t=[0.0, 1.0]),
      fixed("a (2, 3) batch", z=[[3.0, -0.5, 30.0], [-30.0, 0.25, -4.0]], t=[[1.0, 0.0, 1.0], [1.0, 1.0, 0.0]])],
     generate=random_logits,
-    alternatives=(lambda z, t: float(np.mean(np.logaddexp(0.0, z) - z * t)),
+    test_implementations=(lambda z, t: float(np.mean(np.logaddexp(0.0, z) - z * t)),
                   lambda z, t: float(np.mean(t * np.logaddexp(0.0, -z) + (1 - t) * np.logaddexp(0.0, z)))),
+    stability=True,  # the catalog: a warning or a non-finite value fails
     mistakes=(
         mistake("unstable", naive_bce_with_logits, naive_bce_with_logits_delta,
                 en="sigmoid followed by log loses everything for large |z|: σ(1000) rounds to 1, so log(1 − σ) "
@@ -328,7 +330,7 @@ exercise(
      fixed("p = q: divergence 0", p=[0.25, 0.25, 0.25, 0.25], q=[0.25, 0.25, 0.25, 0.25]),
      fixed("p = q with a shared zero", p=[0.0, 0.6, 0.4], q=[0.0, 0.6, 0.4])],
     generate=random_distributions,
-    alternatives=(kl_with_where, kl_with_scipy, kl_by_loop),
+    test_implementations=(kl_with_where, kl_with_scipy, kl_by_loop),
     mistakes=(
         mistake("zero-p-nan", kl_without_zero_rule,
                 en="Where p = 0, p·log(p/q) is 0·(−inf) = nan in NumPy: those terms count 0 (the limit of p log p). "
@@ -372,7 +374,7 @@ exercise(
      fixed("p = 0 for one outcome", p=[0.0, 0.5, 0.5], q=[0.2, 0.3, 0.5]),
      fixed("p = q: divergence 0", p=[0.2, 0.3, 0.5], q=[0.2, 0.3, 0.5])],
     generate=random_distributions,
-    alternatives=(js_with(kl_with_scipy), js_by_entropies),
+    test_implementations=(js_with(kl_with_scipy), js_by_entropies),
     mistakes=(
         mistake("missing-half", lambda p, q: kl_with_where(p, (p + q) / 2) + kl_with_where(q, (p + q) / 2),
                 en="Each KL term has weight ½: JS = ½KL(p‖m) + ½KL(q‖m), at most ln 2.",
@@ -418,7 +420,7 @@ exercise(
      fixed("five points, default dx", p=[0.1, 0.2, 0.4, 0.2, 0.1], q=[0.3, 0.3, 0.2, 0.1, 0.1]),
      fixed("p = q: distance 0", p=[0.5, 0.25, 0.25], q=[0.5, 0.25, 0.25], dx=2.0)],
     generate=random_histograms,
-    alternatives=(wasserstein_by_transport,
+    test_implementations=(wasserstein_by_transport,
                   lambda p, q, dx=1.0: float(np.abs(np.cumsum(p - q)).sum() * dx)),
     mistakes=(
         mistake("pdf-not-cdf", lambda p, q, dx=1.0: float(np.sum(np.abs(p - q)) * dx),
@@ -495,7 +497,7 @@ exercise(
      fixed("one sample as a (1, 3) batch, index label", y=[FRUIT], t=np.array([0])),
      fixed("a batch of 3, label indices", y=BATCH, t=BATCH_LABELS)],
     generate=random_softmax_grad,
-    alternatives=(grad_by_one_hot, grad_textbook),
+    test_implementations=(grad_by_one_hot, grad_textbook),
     mistakes=(
         mistake("no-batch-mean", grad_summed,
                 en="The loss is the mean over the batch, so its gradient is (y − t)/N: divide by the batch size.",

@@ -1,4 +1,4 @@
-"""A two-layer network (Day 1, sections 1 and 5): reference, cases, alternatives, mistakes, gradient check."""
+"""A two-layer network (Day 1, sections 1 and 5): reference, cases, test implementations, mistakes, gradient check."""
 import numpy as np
 
 from reference import network as ref
@@ -55,7 +55,7 @@ exercise(
      fixed("a batch of 4, D = 2, H = 3", x=[[1.0, 2.0], [0.0, -1.0], [3.0, 0.5], [-2.0, -2.0]],
            W=[[0.2, -0.4, 1.0], [0.7, 0.1, -0.3]], b=[0.1, 0.2, 0.3])],
     generate=random_affine,
-    alternatives=(lambda x, W, b: np.dot(x, W) + b, lambda x, W, b: np.einsum("...d,dh->...h", x, W) + b),
+    test_implementations=(lambda x, W, b: np.dot(x, W) + b, lambda x, W, b: np.einsum("...d,dh->...h", x, W) + b),
     mistakes=(
         mistake("missing-bias", lambda x, W, b: x @ W,
                 en="The bias is missing: u = x @ W + b.",
@@ -103,7 +103,7 @@ exercise(
      fixed("the same network, the sample as a (1, 3) batch", x=[MATERIAL_X], params=MATERIAL_PARAMS),
      fixed("a batch of 3 with biases (D = 3, H = 4, O = 2)", x=BATCH_X, params=BATCH_PARAMS)],
     generate=random_network,
-    alternatives=(forward_with(stable_sigmoid_tanh, stable_sigmoid_tanh),
+    test_implementations=(forward_with(stable_sigmoid_tanh, stable_sigmoid_tanh),
                   lambda x, params: ref.sigmoid(ref.affine_forward(ref.sigmoid(x @ params["W1"] + params["b1"]),
                                                                    params["W2"], params["b2"]))),
     mistakes=(
@@ -133,7 +133,7 @@ exercise(
     [fixed("the material's example: x = (2, 3, 1), zero biases → 33", x=MATERIAL_X, params=MATERIAL_PARAMS),
      fixed("a batch of 3 with biases (D = 3, H = 4, O = 2)", x=BATCH_X, params=BATCH_PARAMS)],
     generate=random_network,
-    alternatives=(forward_with(lambda u: u * (u > 0), identity),
+    test_implementations=(forward_with(lambda u: u * (u > 0), identity),
                   lambda x, params: np.maximum(0, x @ params["W1"] + params["b1"]) @ params["W2"] + params["b2"]),
     mistakes=(
         mistake("sigmoid-hidden", forward_with(sigmoid, identity),
@@ -240,7 +240,7 @@ exercise(
      fixed("one sample as in the material's demo: x = (1, 5), class 1 of 2", x=[[1.0, 5.0]], t=[[0.0, 1.0]],
            params=DEMO_PARAMS)],
     generate=random_backward,
-    alternatives=(layers_backward, backward_with(mask="h")),
+    test_implementations=(layers_backward, backward_with(mask="h")),
     mistakes=(
         mistake("no-batch-mean", backward_with(mean=False),
                 en="The loss is the mean over the batch, so the output delta is (y − t)/N: divide by the batch size "

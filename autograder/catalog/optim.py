@@ -1,4 +1,4 @@
-"""Optimizers (Day 2, section 2): reference, cases, variants, alternatives, mistakes.
+"""Optimizers (Day 2, section 2): reference, cases, accepted conventions, test implementations, mistakes.
 
 Every case builds the optimizer with the case's constructor arguments and calls ``update`` several
 times (3 to 6) on one params dict holding two arrays of different shapes, ``W`` (rows, cols) and
@@ -142,7 +142,7 @@ exercise(
     "optim.SGD", ref.SGD, optimizer_cases({}, {"lr": 0.1}),
     driver="optimizer",
     generate=random_case(lambda rng: {"lr": float(rng.uniform(0.001, 0.5))}),
-    alternatives=(SGDSubtractOut, SGDSliceAssign),
+    test_implementations=(SGDSubtractOut, SGDSliceAssign),
     mistakes=(
         mistake("assigns-step", SGDAssignsStep, SGDAssignsStepInPlace,
                 en="params[key] = lr * grad replaces the weight by the step: subtract the step from the "
@@ -217,7 +217,7 @@ exercise(
     driver="optimizer",
     generate=random_case(lambda rng: {"lr": float(rng.uniform(0.001, 0.3)),
                                       "momentum": float(rng.uniform(0.3, 0.95))}),
-    alternatives=(MomentumTorchForm, MomentumRebindsState),
+    test_implementations=(MomentumTorchForm, MomentumRebindsState),
     mistakes=(
         mistake("sign-flipped", MomentumSignFlipped,
                 en="The velocity must move against the gradient: v ← μv − lr·g, then w ← w + v "
@@ -300,7 +300,7 @@ exercise(
     "optim.AdaGrad", ref.AdaGrad, optimizer_cases({}, {"lr": 0.1}),
     driver="optimizer", atol=ADAPTIVE_ATOL,
     generate=random_case(lambda rng: {"lr": float(rng.uniform(0.001, 0.1))}),
-    alternatives=(AdaGradTorchEps,),
+    test_implementations=(AdaGradTorchEps,),
     mistakes=(
         mistake("state-reset", AdaGradStateReset, AdaGradStateResetRebinds,
                 en="h is created anew on every update, so it holds only the current g² and every step is "
@@ -380,8 +380,8 @@ exercise(
                                       "decay_rate": float(rng.uniform(0.8, 0.999))}),
     # The catalog fixes ρ but not ε: the material's 1e-7 is the reference; PyTorch's default 1e-8 is
     # accepted too (on small gradients at ρ near 1 the two differ by up to ~1e-5, more than ATOL).
-    variants=(RMSpropTorchEps,),
-    alternatives=(RMSpropTorchEps, RMSpropRebindsState),
+    accepted_conventions=(RMSpropTorchEps,),
+    test_implementations=(RMSpropTorchEps, RMSpropRebindsState),
     mistakes=(
         mistake("decay-swapped", RMSpropDecaySwapped,
                 en="The old average keeps the weight ρ and the new g² gets 1 − ρ: h ← ρh + (1 − ρ)g².",
@@ -488,8 +488,8 @@ exercise(
     "optim.Adam", ref.Adam, optimizer_cases({}, {"lr": 0.003, "beta1": 0.8, "beta2": 0.99}),
     driver="optimizer", atol=ADAPTIVE_ATOL,
     generate=random_case(random_adam_init),
-    variants=(AdamTextbook,),  # the textbook's lr_t form with ε = 1e-7 on √v (the catalog names both)
-    alternatives=(AdamExplicit, AdamTextbook),
+    accepted_conventions=(AdamTextbook,),  # the textbook's lr_t form with ε = 1e-7 on √v (the catalog names both)
+    test_implementations=(AdamExplicit, AdamTextbook),
     mistakes=(
         mistake("no-bias-correction", AdamNoBiasCorrection,
                 en="m and v start at 0, so early on they are far too small: divide by the bias corrections, "
@@ -586,8 +586,8 @@ exercise(
     driver="optimizer", atol=ADAPTIVE_ATOL,
     generate=random_case(lambda rng: {**random_adam_init(rng), "beta2": float(rng.uniform(0.85, 0.99))},
                          scales=(0.3, 3.0)),
-    variants=(AMSGradTextbook,),  # the textbook's lr_t form, as for Adam
-    alternatives=(AMSGradTorchOrder, AMSGradTextbook),
+    accepted_conventions=(AMSGradTextbook,),  # the textbook's lr_t form, as for Adam
+    test_implementations=(AMSGradTorchOrder, AMSGradTextbook),
     mistakes=(
         mistake("plain-adam", AMSGradPlainAdam,
                 en="This is Adam: AMSGrad also keeps v_max ← max(v_max, v) (elementwise, kept between "

@@ -1,7 +1,7 @@
 """Quiz items from the material's 確認テスト and 例題チャレンジ: the key, equivalent answers, wrong options.
 
 Each item is an exercise whose submission is an answer value (driver ``quiz_*``). The reference is
-the key; ``alternatives`` are other correct ways to write it; each wrong option is a known mistake
+the key; ``test_implementations`` are other correct ways to write it; each wrong option is a known mistake
 whose message says why it is wrong. Keys that a reference function can compute are checked against
 it in ``tests/test_quiz_keys.py``. Items graded by a person (short explanations) live only in the
 notebooks, as nbgrader manually graded cells.
@@ -52,7 +52,7 @@ choice("day1_quiz.optimised_parameters", 2, [
      "学習率は学習前に決めるハイパーパラメータです。学習で調整するのは重みとバイアスです。"),
     ("input-data", 4, "The inputs are given data, not parameters; training adjusts the weights and biases.",
      "入力はデータであってパラメータではありません。学習で調整するのは重みとバイアスです。"),
-], alternatives=("2", 2.0))
+], test_implementations=("2", 2.0))
 
 choice("day1_quiz.aim", 2, [
     ("imitate-neurons", 1, "The brain is the inspiration, not the objective: the aim is the parameters that "
@@ -61,7 +61,7 @@ choice("day1_quiz.aim", 2, [
      "パラメータを増やすことは目的ではありません。目的は損失を最小にするパラメータを見つけることです。"),
     ("memorise", 4, "Memorising the training data is over-fitting; the aim is parameters that minimise the loss "
      "(and generalise).", "訓練データの丸暗記は過学習です。目的は損失を最小にする (そして汎化する) パラメータです。"),
-], alternatives=("2",))
+], test_implementations=("2",))
 
 number("day1_quiz.chain_rule", 7.0, [
     ("forgot-factor-two", 3.5, "dz/dt = 2t: you left out the factor 2 (dz/dx = dz/dt · dt/dx = 2t · 1).",
@@ -69,62 +69,62 @@ number("day1_quiz.chain_rule", 7.0, [
     ("value-not-derivative", 12.25, "That is z = t² itself; the question asks for dz/dx = 2(x + y).",
      "それは z = t² の値です。求めるのは dz/dx = 2(x + y) です。"),
     ("dropped-y", 3.0, "t = x + y, so dz/dx = 2(x + y), not 2x.", "t = x + y なので dz/dx = 2x ではなく 2(x + y) です。"),
-], decimals=4, alternatives=(7, "7.0", 7.00001))
+], decimals=4, test_implementations=(7, "7.0", 7.00001))
 
 number("day1_quiz.sigmoid_grad_max", 0.25, [
     ("sigmoid-value", 0.5, "0.5 is σ(0); the derivative there is σ(0)(1 − σ(0)) = 0.25.",
      "0.5 は σ(0) の値です。導関数は σ(0)(1 − σ(0)) = 0.25 です。"),
     ("sigmoid-limit", 1.0, "1 is the limit of σ itself; its derivative σ(1 − σ) peaks at 0.25.",
      "1 は σ 自身の極限値です。導関数 σ(1 − σ) の最大値は 0.25 です。"),
-], decimals=3, alternatives=(1 / 4, "0.25"))
+], decimals=3, test_implementations=(1 / 4, "0.25"))
 
 number("day1_quiz.forward_sigmoid", 0.95257194, [
     ("relu-output", 33, "33 is the ReLU / linear network; with sigmoids everywhere y = σ(3σ(11) + 2σ(−14)).",
      "33 は ReLU/恒等関数のネットワークの値です。すべてシグモイドなら y = σ(3σ(11) + 2σ(−14)) です。"),
     ("hidden-only", 0.99998329, "σ(11) is the first hidden unit; apply the output layer and its sigmoid too.",
      "σ(11) は中間層の値です。出力層とそのシグモイドも計算してください。"),
-], decimals=6, alternatives=(0.952572, "0.95257194"))
+], decimals=6, test_implementations=(0.952572, "0.95257194"))
 
 number("day1_quiz.forward_relu", 33, [
     ("hidden-only", 11, "11 is the first hidden unit; the output is y = 3 × 11 + 2 × 0.",
      "11 は中間層の値です。出力は y = 3 × 11 + 2 × 0 です。"),
     ("relu-on-negative", 5, "max(0, −14) = 0: ReLU removes the negative unit, so y = 3 × 11 + 2 × 0 = 33.",
      "max(0, −14) = 0 なので y = 3 × 11 + 2 × 0 = 33 です。"),
-], alternatives=(33.0, "33"))
+], test_implementations=(33.0, "33"))
 
 number("day1_quiz.mse", 169, [
     ("half-sum", 84.5, "That is ½(20 − 33)², the other convention; the mean of (t − y)² over one output is 169.",
      "それは ½(20 − 33)² です。1 出力の (t − y)² の平均は 169 です。"),
     ("no-square", 13, "Square the error: (20 − 33)² = 169.", "誤差を 2 乗してください: (20 − 33)² = 169。"),
-], decimals=2, alternatives=(169.0, "169"))
+], decimals=2, test_implementations=(169.0, "169"))
 
 number("day1_quiz.cross_entropy", 0.2231435513, [
     ("log10", 0.09691001, "That is −log₁₀ 0.8; cross entropy uses the natural log: −ln 0.8 ≈ 0.223.",
      "それは −log₁₀ 0.8 です。交差エントロピーは自然対数を使います: −ln 0.8 ≈ 0.223。"),
     ("probability", 0.8, "0.8 is the probability of the true class; the loss is −ln 0.8.",
      "0.8 は正解クラスの確率です。損失は −ln 0.8 です。"),
-], decimals=3, alternatives=(0.223, "0.2231"))
+], decimals=3, test_implementations=(0.223, "0.2231"))
 
 number("day1_quiz.iterations_per_epoch", 20, [
     ("batch-size", 50, "50 is the batch size; one epoch takes 1000 / 50 = 20 updates.",
      "50 はバッチサイズです。1 エポックの更新回数は 1000 / 50 = 20 回です。"),
     ("samples", 1000, "1000 updates per epoch is online learning (batch size 1); with batches of 50 it is 20.",
      "1000 回はオンライン学習 (バッチサイズ 1) の場合です。バッチサイズ 50 なら 20 回です。"),
-], alternatives=(20.0, "20"))
+], test_implementations=(20.0, "20"))
 
 number("day1_quiz.online_iterations", 1000, [
     ("one-update", 1, "Online learning updates after every sample: 1000 samples, 1000 updates per epoch.",
      "オンライン学習はサンプルごとに更新するので、1000 サンプルなら 1 エポックで 1000 回です。"),
     ("minibatch", 20, "20 is the minibatch count for batches of 50; online learning updates after every sample.",
      "20 はバッチサイズ 50 のときの回数です。オンライン学習はサンプルごとに更新します。"),
-], alternatives=(1000.0, "1000"))
+], test_implementations=(1000.0, "1000"))
 
 expression("day1_quiz.minibatch_slice", "data_x[shuffle_idx[i:i_end]], data_t[shuffle_idx[i:i_end]]", "minibatch", [
     ("unshuffled", "data_x[i:i_end], data_t[i:i_end]", "Index through the shuffled order: shuffle_idx[i:i_end] "
      "picks the samples of this minibatch.", "シャッフルした順序で取り出してください: shuffle_idx[i:i_end] がこのミニバッチのサンプルです。"),
     ("misaligned", "data_x[shuffle_idx[i:i_end]], data_t[i:i_end]", "The labels must use the same indices as the "
      "inputs, or each input gets another sample's label.", "正解ラベルも入力と同じインデックスで取り出さないと、別のサンプルのラベルと組になります。"),
-], alternatives=("(data_x[shuffle_idx][i:i_end], data_t[shuffle_idx][i:i_end])",
+], test_implementations=("(data_x[shuffle_idx][i:i_end], data_t[shuffle_idx][i:i_end])",
                  "data_x[shuffle_idx[i:i_end], :], data_t[shuffle_idx[i:i_end]]"))
 
 # Day 2 ------------------------------------------------------------------------------------------
@@ -136,7 +136,7 @@ choice("day2_quiz.zero_init", 1, [
      "0 でオーバーフローは起きません。問題は同じユニットが同じ更新を受け続けることです。"),
     ("fine", 4, "All-zero weights do break training: every unit of a layer computes and learns the same thing.",
      "重みをすべて 0 にすると学習が破綻します。同じ層のユニットがすべて同じ計算・同じ学習をするためです。"),
-], alternatives=("1",))
+], test_implementations=("1",))
 
 choice("day2_quiz.batchnorm_effects", [1, 2], [
     ("no-activation", [1, 3], "Batch normalisation does not replace the activation functions; its second effect is "
@@ -145,7 +145,7 @@ choice("day2_quiz.batchnorm_effects", [1, 2], [
      "sample is not its effect.", "学習を速く安定にする (大きな学習率が使える) ことも効果です。"),
     ("one-only", (1, 2), "Choose two options: faster, stabler training, and less over-fitting.",
      "2 つ選んでください: 学習の高速化・安定化と、過学習の抑制です。"),
-], alternatives=((2, 1), {1, 2}, ["1", "2"]))
+], test_implementations=((2, 1), {1, 2}, ["1", "2"]))
 
 matching("day2_quiz.optimizer_matching", {"Momentum": "C", "AdaGrad": "A", "RMSProp": "B"}, [
     ("adagrad-rmsprop-swapped", {"Momentum": "C", "AdaGrad": "B", "RMSProp": "A"}, "AdaGrad accumulates every past "
@@ -154,7 +154,7 @@ matching("day2_quiz.optimizer_matching", {"Momentum": "C", "AdaGrad": "A", "RMSP
     ("momentum-adagrad-swapped", {"Momentum": "A", "AdaGrad": "C", "RMSProp": "B"}, "Momentum keeps a velocity (like "
      "a ball rolling downhill); AdaGrad adapts each parameter's step to its squared-gradient history.",
      "モメンタムは速度を持ちます (坂を転がるボール)。AdaGrad はパラメータごとに勾配の 2 乗の履歴で学習率を調整します。"),
-], alternatives=({"Momentum": "c", "AdaGrad": "a", "RMSProp": "b"},))
+], test_implementations=({"Momentum": "c", "AdaGrad": "a", "RMSProp": "b"},))
 
 choice("day2_quiz.ridge", 1, [
     ("lambda-zero", 2, "With λ = 0 the penalty vanishes and nothing constrains the weights.",
@@ -163,12 +163,12 @@ choice("day2_quiz.ridge", 1, [
      "重みをちょうど 0 にする (スパース化) のは Lasso (L1) の性質です。Ridge は滑らかに小さくします。"),
     ("absolute-values", 4, "Ridge adds the squared weights (L2); the sum of absolute values is the Lasso (L1).",
      "Ridge が加えるのは重みの 2 乗和 (L2) です。絶対値の和は Lasso (L1) です。"),
-], alternatives=("1",))
+], test_implementations=("1",))
 
 choice("day2_quiz.l1_contour", 2, [
     ("l2-circle", 1, "The circle is the L2 ball (w₁² + w₂² ≤ r²); the L1 ball |w₁| + |w₂| ≤ r is the diamond, whose "
      "corners on the axes make weights exactly 0.", "円は L2 (w₁² + w₂² ≤ r²) です。L1 の |w₁| + |w₂| ≤ r はひし形で、軸上の角で重みがちょうど 0 になります。"),
-], alternatives=("2",))
+], test_implementations=("2",))
 
 expression("day2_quiz.l2_grad_fill", "param", "penalty", [
     ("penalty-not-gradient", ("param ** 2", "np.sum(param ** 2)"), "param² is (twice) the penalty itself; its gradient is param (times the rate).",
@@ -177,7 +177,7 @@ expression("day2_quiz.l2_grad_fill", "param", "penalty", [
      "np.sign(param) は L1 (Lasso) の勾配です。L2 の勾配は param です。"),
     ("sum-of-weights", "np.sum(param)", "The gradient has one entry per weight: d(½Σw²)/dw = w, so the blank is param, "
      "not a sum.", "勾配は重みごとに 1 つの値を持ちます。d(½Σw²)/dw = w なので、空欄は和ではなく param です。"),
-], alternatives=("1.0 * param", "np.asarray(param)"))
+], test_implementations=("1.0 * param", "np.asarray(param)"))
 
 expression("day2_quiz.l1_grad_fill", "np.sign(param)", "penalty", [
     ("abs-not-sign", "np.abs(param)", "|w| is the penalty; its gradient is sign(w).",
@@ -186,7 +186,7 @@ expression("day2_quiz.l1_grad_fill", "np.sign(param)", "penalty", [
      "param は L2 (Ridge) の勾配です。L1 の勾配は np.sign(param) です。"),
     ("clipped-not-sign", ("np.maximum(param, 0)", "np.minimum(param, 0)"), "d|w|/dw is +1 for w > 0 and −1 for "
      "w < 0: np.sign(param), not the weights clipped at 0.", "d|w|/dw は w > 0 で +1、w < 0 で −1 です。0 で切った重みではなく np.sign(param) です。"),
-], alternatives=("np.where(param > 0, 1.0, np.where(param < 0, -1.0, 0.0))", "np.sign(param) * 1.0"))
+], test_implementations=("np.where(param > 0, 1.0, np.where(param < 0, -1.0, 0.0))", "np.sign(param) * 1.0"))
 
 expression("day2_quiz.random_crop_fill", "image[top:bottom, left:right, :]", "random_crop", [
     ("swapped-bounds", ("image[bottom:top, right:left, :]", "image[bottom:top, left:right, :]"), "Slices go from the smaller index to the larger one: "
@@ -195,26 +195,26 @@ expression("day2_quiz.random_crop_fill", "image[top:bottom, left:right, :]", "ra
      "channels.", "画像は (H, W, C) です。行、列、チャンネルの順に指定してください。"),
     ("rows-columns-swapped", "image[left:right, top:bottom, :]", "top:bottom selects rows (axis 0) and left:right "
      "columns (axis 1).", "top:bottom が行 (軸 0)、left:right が列 (軸 1) です。"),
-], alternatives=("image[top:bottom, left:right]", "image[top:bottom][:, left:right]"))
+], test_implementations=("image[top:bottom, left:right]", "image[top:bottom][:, left:right]"))
 
 number("day2_quiz.conv_output_size", 7, [
     ("missing-plus-one", 6, "(6 + 2·1 − 2)/1 + 1 = 7: you left out the + 1.", "(6 + 2·1 − 2)/1 + 1 = 7 です。+ 1 が抜けています。"),
     ("no-padding", 5, "The padding adds 1 on each side: (6 + 2·1 − 2)/1 + 1 = 7.",
      "パディングは両側に 1 ずつ加わります: (6 + 2·1 − 2)/1 + 1 = 7。"),
-], alternatives=(7.0, "7"))
+], test_implementations=(7.0, "7"))
 
 number("day2_quiz.lenet_sizes", [28, 14, 10, 5], [
     ("missing-plus-one", ([27, 13, 8, 4], [27, 12, 7, 2]), "Each size is (in − filter)/stride + 1: 32 − 5 + 1 = 28, not 27.",
      "出力サイズは (入力 − フィルタ)/ストライド + 1 です。32 − 5 + 1 = 28 で、27 ではありません。"),
     ("pool-stride-one", [28, 27, 23, 22], "LeNet's 2×2 pooling has stride 2 and halves the size: 28 → 14.",
      "LeNet の 2×2 プーリングはストライド 2 でサイズを半分にします: 28 → 14。"),
-], alternatives=((28, 14, 10, 5), ["28", "14", "10", "5"]))
+], test_implementations=((28, 14, 10, 5), ["28", "14", "10", "5"]))
 
 matching("day2_quiz.ensembles", {"bagging": "A", "boosting": "B"}, [
     ("swapped", {"bagging": "B", "boosting": "A"}, "Bagging averages models trained on resamples (lower variance); "
      "boosting fits each model to the previous ones' errors (lower bias).",
      "バギングはリサンプリングで学習したモデルを平均します (分散を下げる)。ブースティングは前のモデルの誤りを順に学習します (バイアスを下げる)。"),
-], alternatives=({"bagging": "a", "boosting": "b"},))
+], test_implementations=({"bagging": "a", "boosting": "b"},))
 
 choice("day2_quiz.residual", 2, [
     ("forgot-identity", 1, "The skip path x contributes its own derivative 1: d(f(x) + x)/dx = f′(x) + 1.",
@@ -223,4 +223,4 @@ choice("day2_quiz.residual", 2, [
      "積ではなく和です: f(x) + x の微分は f′(x) + 1 です。"),
     ("not-differentiated", 4, "Differentiate f too: d(f(x) + x)/dx = f′(x) + 1.",
      "f も微分してください: d(f(x) + x)/dx = f′(x) + 1。"),
-], alternatives=("2",))
+], test_implementations=("2",))

@@ -1,4 +1,4 @@
-"""Regularization (Day 2, section 3): reference, cases, alternatives, mistakes, gradient checks.
+"""Regularization (Day 2, section 3): reference, cases, test implementations, mistakes, gradient checks.
 
 The gradient functions may change ``grad`` in place (the material writes ``grad += rate * param``),
 so their driver allows it: ``may_modify=("grad",)``.
@@ -63,7 +63,7 @@ PENALTY_CASES = [
 
 exercise(
     "regularization.l1_penalty", ref.l1_penalty, PENALTY_CASES, generate=random_penalty_case,
-    alternatives=(lambda W, lam: lam * np.linalg.norm(np.ravel(W), 1),
+    test_implementations=(lambda W, lam: lam * np.linalg.norm(np.ravel(W), 1),
                   lambda W, lam: lam * sum(abs(w) for w in np.ravel(W))),
     mistakes=(
         mistake("missing-abs", lambda W, lam: lam * np.sum(W),
@@ -80,7 +80,7 @@ exercise(
 
 exercise(
     "regularization.l2_penalty", ref.l2_penalty, PENALTY_CASES, generate=random_penalty_case,
-    alternatives=(lambda W, lam: 0.5 * lam * np.linalg.norm(np.ravel(W)) ** 2,
+    test_implementations=(lambda W, lam: 0.5 * lam * np.linalg.norm(np.ravel(W)) ** 2,
                   lambda W, lam: lam * np.dot(np.ravel(W), np.ravel(W)) / 2),
     mistakes=(
         mistake("missing-half", lambda W, lam: lam * np.sum(W ** 2),
@@ -115,7 +115,7 @@ exercise(
      fixed("a vector, rate 0.5", param=W_VECTOR, grad=[0.0, 1.0, -1.0, 0.25], rate=0.5),
      fixed("rate 0: the gradient unchanged", param=PARAM, grad=GRAD, rate=0.0)],
     generate=random_gradient_case, driver_options={"may_modify": ("grad",)},
-    alternatives=(ridge_in_place, lambda param, grad, rate: np.add(grad, np.multiply(rate, param))),
+    test_implementations=(ridge_in_place, lambda param, grad, rate: np.add(grad, np.multiply(rate, param))),
     mistakes=(
         mistake("penalty-not-gradient", lambda param, grad, rate: grad + rate * np.sum(param ** 2),
                 lambda param, grad, rate: grad + rate * param ** 2,
@@ -140,7 +140,7 @@ exercise(
      fixed("a vector, rate 0.5", param=W_VECTOR, grad=[0.0, 1.0, -1.0, 0.25], rate=0.5),
      fixed("rate 0: the gradient unchanged", param=PARAM, grad=GRAD, rate=0.0)],
     generate=random_gradient_case, driver_options={"may_modify": ("grad",)},
-    alternatives=(lasso_in_place,
+    test_implementations=(lasso_in_place,
                   lambda param, grad, rate: grad + rate * (np.greater(param, 0).astype(float) - (param < 0))),
     mistakes=(
         mistake("abs-not-sign", lambda param, grad, rate: grad + rate * np.abs(param),
@@ -182,7 +182,7 @@ exercise(
      fixed("l2_rate 0: lasso", param=PARAM, grad=GRAD, l1_rate=0.2, l2_rate=0.0)],
     generate=lambda rng: random_gradient_case(rng, rates=("l1_rate", "l2_rate")),
     driver_options={"may_modify": ("grad",)},
-    alternatives=(elastic_net_in_place,
+    test_implementations=(elastic_net_in_place,
                   lambda param, grad, l1_rate, l2_rate: ref.ridge_grad(param, ref.lasso_grad(param, grad, l1_rate),
                                                                        l2_rate)),
     mistakes=(
@@ -291,7 +291,7 @@ exercise(
      fixed("patience 1", val_losses=[0.5, 0.6, 0.4], patience=1),
      fixed("one epoch", val_losses=[0.3], patience=1)],
     generate=random_losses_case,
-    alternatives=(stops_by_window,),
+    test_implementations=(stops_by_window,),
     mistakes=(
         mistake("late-by-one", stops_late,
                 en="It stops one epoch late: stop as soon as `patience` epochs in a row did not improve "
