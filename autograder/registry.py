@@ -58,6 +58,9 @@ class Exercise:
     atol: float = 1e-10
     accepted_conventions: tuple = ()  # other accepted conventions: a submission may match any of them
     test_implementations: tuple = ()  # other correct implementations, written differently (for the tests)
+    # Wrong answers no student is known to make, kept so the tests show both suites reject them
+    # (e.g. a sigmoid whose tails are off by 1e-12): the holes a suite must not leave open.
+    wrong_implementations: tuple = ()
     mistakes: tuple[Mistake, ...] = ()
     # Numerical stability is part of the answer (the catalog's Conventions name these exercises): a
     # NumPy warning fails a case. Elsewhere right values pass and the warning is only advice.

@@ -55,6 +55,17 @@ def test_test_implementations_pass(exercise_id):
             assert report.passed, report.message
 
 
+WRONG = [(e, i) for e in EXERCISES for i, _ in enumerate(REGISTRY[e].wrong_implementations)]
+
+
+@pytest.mark.parametrize("exercise_id, index", WRONG)
+@pytest.mark.parametrize("suite", ["visible", "hidden"])
+def test_wrong_implementations_are_rejected(exercise_id, index, suite):
+    """The holes a real submission found: each wrong implementation fails both suites."""
+    report = autograder.check(exercise_id, entry(exercise_id).wrong_implementations[index], suite=suite)
+    assert not report.passed, f"{exercise_id}: wrong implementation #{index} passes the {suite} suite"
+
+
 @pytest.mark.parametrize("exercise_id", EXERCISES)
 def test_accepted_conventions_pass(exercise_id):
     for convention in entry(exercise_id).accepted_conventions:
