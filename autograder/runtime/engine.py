@@ -171,7 +171,7 @@ def diagnose(prepared: PreparedSuite, results: list[CaseResult]) -> str | None:
 
 # 5. compose ----------------------------------------------------------------------------------------
 
-def _describe_mismatch(mismatch: Mismatch, execution: Execution, language: str) -> list[str]:
+def _describe_mismatch(mismatch: Mismatch, execution: Execution, language: str, suite: str) -> list[str]:
     table = messages.MISMATCH[language]
     details = dict(mismatch.details)
     path = mismatch.path
@@ -187,6 +187,9 @@ def _describe_mismatch(mismatch: Mismatch, execution: Execution, language: str) 
         details["expected"] = messages.EXPECTED_KIND[language].get(details["expected"], details["expected"])
     if mismatch.kind == "value" and "index" not in details:
         return [table["plain"].format(path=path, **details)]
+    if suite == "hidden" and mismatch.kind in ("value", "nonfinite"):
+        # The numbers would hint at the hidden inputs: say where and how far off, not what.
+        return [table[f"{mismatch.kind}-hidden"].format(path=path, **details)]
     return [table[mismatch.kind].format(path=path, **details)]
 
 
@@ -230,7 +233,7 @@ def compose_message(prepared: PreparedSuite, results: list[CaseResult], mistake:
         lines.append(text["inputs"].format(inputs=", ".join(
             f"{name}={messages.summarise_value(value)}" for name, value in shown.items())))
     lines += _describe_quiz_answer(prepared, result.mismatch, language) or \
-        _describe_mismatch(result.mismatch, result.execution, language)
+        _describe_mismatch(result.mismatch, result.execution, language, prepared.suite)
     if result.mismatch.kind != "warning" and result.warned:
         lines.append(text["warning"].format(warning="; ".join(result.execution.warnings)))
     if mistake:

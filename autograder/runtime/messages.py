@@ -4,16 +4,29 @@ Every sentence the checker writes is here, keyed by what happened, so a translat
 """
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
 
 import numpy as np
 
 LANGUAGES = ("en", "ja")
 
+# Written by `dlgrade release --language ja|en` into each released copy of this runtime (dlcheck/).
+SETTINGS = Path(__file__).resolve().parent / "settings.json"
+
+
+def course_language() -> str | None:
+    """The language the course was released in, if this runtime is a released copy."""
+    try:
+        return json.loads(SETTINGS.read_text(encoding="utf-8")).get("language")
+    except (OSError, ValueError, AttributeError):
+        return None
+
 
 def language_or_default(language: str | None) -> str:
-    """``language`` if given, else ``DLGRADE_LANG``, else English."""
-    chosen = (language or os.environ.get("DLGRADE_LANG") or "en").lower()[:2]
+    """``language`` if given, else ``DLGRADE_LANG``, else the course's release language, else English."""
+    chosen = str(language or os.environ.get("DLGRADE_LANG") or course_language() or "en").lower()[:2]
     return chosen if chosen in LANGUAGES else "en"
 
 
@@ -42,7 +55,7 @@ TEXT = {
         "quiz-wrong": "  正しい答えではありません{rounding}",
         "quiz-rounding": " (数値は小数点以下 {decimals} 桁に丸めて比較します)",
         "quiz-wrong-pair": "  {item}: 正しい選択肢ではありません",
-        "failed": "{exercise}: {suite} の {total} ケース中 {passed} ケースに合格 (スコア {score:.2f})。",
+        "failed": "{exercise}: {suite} {total} ケース中 {passed} ケースに合格 (スコア {score:.2f})。",
         "case": "最初に不合格となったケース: {case}",
         "inputs": "  入力: {inputs}",
         "mistake": "よくある間違い [{mistake}]: {hint}",
@@ -74,6 +87,8 @@ MISMATCH = {
         "nonfinite": "  {path}{index}: got {got!r}, expected {expected:.8g} (non-finite: overflow, log(0) or 0/0?)",
         "value": "  {path}{index}: got {got:.8g}, expected {expected:.8g} (abs error {abs_err:.3g}, rel error {rel_err:.3g}; {count} of {size} elements differ)",
         "plain": "  {path}: got {got!r}, expected {expected!r}",
+        "value-hidden": "  {path}{index}: wrong value (rel error {rel_err:.3g}; {count} of {size} elements differ)",
+        "nonfinite-hidden": "  {path}{index}: got {got!r} where a finite number belongs (overflow, log(0) or 0/0?)",
         "modified": "  it changed its argument(s) {got} in place: work on a copy (e.g. x.copy()) or build a new array",
     },
     "ja": {
@@ -89,6 +104,8 @@ MISMATCH = {
         "nonfinite": "  {path}{index}: {got!r} ですが、期待値は {expected:.8g} です (オーバーフロー、log(0)、0/0 ではありませんか?)",
         "value": "  {path}{index}: {got:.8g} ですが、期待値は {expected:.8g} です (絶対誤差 {abs_err:.3g}、相対誤差 {rel_err:.3g}。{size} 要素中 {count} 要素が不一致)",
         "plain": "  {path}: {got!r} ですが、期待値は {expected!r} です",
+        "value-hidden": "  {path}{index}: 値が違います (相対誤差 {rel_err:.3g}、{size} 要素中 {count} 要素が不一致)",
+        "nonfinite-hidden": "  {path}{index}: 有限の数であるべきところが {got!r} です (オーバーフロー、log(0)、0/0 ではありませんか?)",
         "modified": "  引数 {got} をその場で書き換えています。コピー (x.copy() など) を使うか新しい配列を作ってください",
     },
 }
