@@ -86,7 +86,8 @@ def test_the_worst_element_is_reported_with_its_errors():
     report = autograder.check("activation.sigmoid", off_in_one_place)
     assert not report.passed and report.mistake is None
     expected = 1.0 / (1.0 + math.exp(-3.0))  # σ(3) by hand
-    assert "return[2]" in report.message
+    assert "element [2] of the result: got" in report.message
+    assert "戻り値の要素 [2]:" in autograder.check("activation.sigmoid", off_in_one_place, language="ja").message
     assert f"expected {expected:.8g}" in report.message
     assert f"got {expected + 0.01:.8g}" in report.message
     assert "abs error 0.01" in report.message
@@ -112,6 +113,27 @@ def test_changing_an_input_in_place_fails_with_a_clear_message():
     report = autograder.check("activation.relu", relu_in_place)
     assert not report.passed
     assert "changed its argument(s) x in place" in report.message
+
+
+def test_an_input_changed_in_place_is_reported_even_when_the_result_is_also_wrong():
+    def relu_in_place_and_wrong(x):
+        x[x < 0] = 0.0
+        return x + 1.0
+
+    message = autograder.check("activation.relu", relu_in_place_and_wrong).message
+    assert "element [0] of the result" in message and "changed its argument(s) x in place" in message
+
+
+@pytest.mark.parametrize("path, index, language, words", [
+    ("return", "[2]", "en", "element [2] of the result"),
+    ("return[1]", "[0, 3]", "en", "element [0, 3] of item 1 of the result"),
+    ("return['W1']", "", "en", "'W1' in the result"),
+    ("after update 2['W']", "[1]", "en", "element [1] of 'W' in after update 2"),
+    ("return[1]", "[0, 3]", "ja", "戻り値の 1 番目の要素 [0, 3]"),
+])
+def test_locations_are_spelled_out(path, index, language, words):
+    from autograder.runtime.messages import describe_location
+    assert describe_location(path, index, language) == words
 
 
 def test_a_class_instance_is_refused_with_advice():
