@@ -1,4 +1,5 @@
 """Registry-wide behaviour: every exercise is tested the same way."""
+import re
 from pathlib import Path
 
 import numpy as np
@@ -148,3 +149,26 @@ def test_the_derivative_list_is_not_empty_and_finds_every_kind():
 @pytest.mark.parametrize("exercise_id", DERIVATIVES)
 def test_every_derivative_and_backward_has_a_gradient_check(exercise_id):
     assert entry(exercise_id).gradient_check, f"{exercise_id} computes a derivative but has no gradient check"
+
+
+STRAY_SPACE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff] +[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+@pytest.mark.parametrize("exercise_id", EXERCISES)
+def test_japanese_hints_have_no_stray_spaces_between_words(exercise_id):
+    """Leftovers of English emphasis ("勾配の 和") read badly; spaces around numbers and code stay."""
+    for known in entry(exercise_id).mistakes:
+        assert not STRAY_SPACE.search(known.ja), f"{known.id}: {STRAY_SPACE.search(known.ja).group()!r} in {known.ja}"
+
+
+def test_the_checkers_own_japanese_has_no_stray_spaces_and_one_word_for_window():
+    from autograder.runtime import messages, notebook
+    tables = [messages.TEXT["ja"], messages.MISMATCH["ja"], notebook.DEMO_UNFINISHED, notebook.DEMO_BROKEN,
+              notebook.MISSING_FIXTURE]
+    texts = [t["ja"] if "ja" in t else t for t in tables]
+    for table in texts:
+        for text in (table.values() if isinstance(table, dict) else [table]):
+            assert not STRAY_SPACE.search(text), text
+    hints = " ".join(m.ja for e in EXERCISES for m in entry(e).mistakes)
+    notebooks = " ".join(p.read_text(encoding="utf-8") for p in Path(__file__).parents[1].glob("solutions/*/*.ipynb"))
+    assert "窓" in notebooks and "ウィンドウ" not in hints + notebooks, "one word for window: 窓"
