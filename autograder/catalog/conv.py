@@ -46,13 +46,28 @@ exercise(
      fixed("LeNet S4: 10, 2×2 pooling, stride 2 → 5", input_size=10, filter_size=2, stride=2, pad=0),
      fixed("'same' padding: 28, 3×3 filter, pad 1 → 28", input_size=28, filter_size=3, stride=1, pad=1),
      fixed("stride 2 that does not divide: 7, 2, stride 2 → 3", input_size=7, filter_size=2, stride=2, pad=0),
-     fixed("stride 3, pad 2: 9, 4 → 4", input_size=9, filter_size=4, stride=3, pad=2)],
+     fixed("stride 3, pad 2: 9, 4 → 4", input_size=9, filter_size=4, stride=3, pad=2),
+     # Quotients that are not integers, so that rounding, ceil and floor give three answers:
+     # 7/2 = 3.5 (round half to even: 4), 8/3 ≈ 2.67 (round: 3), 7/3 ≈ 2.33 (ceil: 3).
+     fixed("(9 − 2)/2 = 3.5: floor → 4", input_size=9, filter_size=2, stride=2, pad=0),
+     fixed("(10 − 2)/3 ≈ 2.67: floor → 3", input_size=10, filter_size=2, stride=3, pad=0),
+     fixed("(7 + 2·1 − 2)/3 ≈ 2.33: floor → 3", input_size=7, filter_size=2, stride=3, pad=1),
+     # Defaults: stride 1, pad 0 when not given.
+     fixed("default pad 0: 9, 4, stride 2 → 3", input_size=9, filter_size=4, stride=2),
+     fixed("defaults stride 1, pad 0: 5, 3 → 3", input_size=5, filter_size=3)],
     generate=random_sizes,
     test_implementations=(
         lambda input_size, filter_size, stride=1, pad=0:
             int(np.floor((input_size + 2 * pad - filter_size) / stride)) + 1,
         lambda input_size, filter_size, stride=1, pad=0:
             len(range(0, input_size + 2 * pad - filter_size + 1, stride)),
+        lambda input_size, filter_size, stride=1, pad=0: int((input_size + 2 * pad - filter_size) / stride + 1),
+    ),
+    wrong_implementations=(
+        lambda input_size, filter_size, stride=1, pad=0: int(round((input_size + 2 * pad - filter_size) / stride)) + 1,
+        lambda input_size, filter_size, stride=1, pad=0: int(np.ceil((input_size + 2 * pad - filter_size) / stride)) + 1,
+        lambda input_size, filter_size, stride=2, pad=0: (input_size + 2 * pad - filter_size) // stride + 1,
+        lambda input_size, filter_size, stride=1, pad=1: (input_size + 2 * pad - filter_size) // stride + 1,
     ),
     mistakes=(
         mistake("missing-plus-one", lambda input_size, filter_size, stride=1, pad=0:
@@ -206,6 +221,8 @@ GEOMETRIES = [
     ("(2, 2, 4, 5), 3×2 filter, pad 1", (2, 2, 4, 5), 3, 2, 1, 1, 3),
     ("(1, 3, 5, 5), 3×3 filter, stride 2", (1, 3, 5, 5), 3, 3, 2, 0, 4),
     ("(2, 1, 6, 5), 2×2 filter, stride 2, pad 1", (2, 1, 6, 5), 2, 2, 2, 1, 5),
+    # (7 − 2)/3 ≈ 1.67 rows and (6 − 3)/3 = 1 columns: a rounded out_h would be 3, not 2
+    ("(1, 2, 7, 6), 2×3 filter, stride 3", (1, 2, 7, 6), 2, 3, 3, 0, 8),
 ]
 
 
@@ -217,8 +234,10 @@ def _geometry_image(shape, seed):
 
 exercise(
     "conv.im2col", ref.im2col,
-    [fixed(name, input_data=_geometry_image(shape, seed), filter_h=fh, filter_w=fw, stride=s, pad=p)
-     for name, shape, fh, fw, s, p, seed in GEOMETRIES],
+    [*(fixed(name, input_data=_geometry_image(shape, seed), filter_h=fh, filter_w=fw, stride=s, pad=p)
+       for name, shape, fh, fw, s, p, seed in GEOMETRIES),
+     fixed("defaults stride 1, pad 0: (1, 2, 3, 4), 2×3 filter", input_data=_values(1, 2, 3, 4, seed=9),
+           filter_h=2, filter_w=3)],
     generate=random_im2col,
     test_implementations=(im2col_textbook, im2col_per_window),
     mistakes=(
@@ -325,7 +344,9 @@ def col2im_adjoint_check(implementation):
 
 exercise(
     "conv.col2im", ref.col2im,
-    [_col2im_case(*geometry) for geometry in GEOMETRIES],
+    [*(_col2im_case(*geometry) for geometry in GEOMETRIES),
+     fixed("defaults stride 1, pad 0: (1, 2, 3, 4), 2×3 filter", col=_values(4, 12, seed=19), input_shape=(1, 2, 3, 4),
+           filter_h=2, filter_w=3)],
     generate=random_col2im,
     test_implementations=(col2im_textbook, col2im_per_window),
     mistakes=(
@@ -398,7 +419,9 @@ exercise(
            x=np.arange(16.0).reshape(1, 1, 4, 4), pool_h=2, pool_w=2, stride=2),
      fixed("(2, 2, 3, 4), overlapping 2×2 windows, stride 1", x=_values(2, 2, 3, 4, seed=6),
            pool_h=2, pool_w=2, stride=1),
-     fixed("(1, 2, 5, 7), 3×2 windows, stride 2", x=_values(1, 2, 5, 7, seed=7), pool_h=3, pool_w=2, stride=2)],
+     fixed("(1, 2, 5, 7), 3×2 windows, stride 2", x=_values(1, 2, 5, 7, seed=7), pool_h=3, pool_w=2, stride=2),
+     fixed("(2, 1, 7, 6), 2×2 windows, stride 3: (7 − 2)/3 ≈ 1.67 → 2 rows", x=_values(2, 1, 7, 6, seed=10),
+           pool_h=2, pool_w=2, stride=3)],
     generate=random_pool,
     test_implementations=(avg_pool_via_im2col, avg_pool_loops),
     mistakes=(

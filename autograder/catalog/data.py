@@ -82,6 +82,12 @@ def seeded_inside(x, t, batch_size):
         yield x[order[start:start + batch_size]], t[order[start:start + batch_size]]
 
 
+def own_generator(x, t, batch_size):
+    order = np.random.default_rng().permutation(len(x))
+    for start in range(0, len(x), batch_size):
+        yield x[order[start:start + batch_size]], t[order[start:start + batch_size]]
+
+
 def shuffled_in_place(x, t, batch_size):
     order = np.random.permutation(len(x))
     x[:] = x[order]
@@ -139,6 +145,11 @@ exercise(
                    "outside (if at all) and let each epoch draw a new permutation.",
                 ja="関数の中で np.random.seed を呼ぶと、毎エポック同じ順番になります。シードを固定するなら"
                    "関数の外で 1 回だけにし、エポックごとに新しい順番を作ってください。"),
+        mistake("own-generator", own_generator,
+                en="np.random.default_rng() makes a generator of its own, so np.random.seed no longer makes a run "
+                   "repeatable. Draw the permutation from NumPy's global generator: np.random.permutation(N).",
+                ja="np.random.default_rng() は独自の乱数生成器を作るため、np.random.seed で結果を再現できなくなります。"
+                   "順番はグローバルな乱数生成器から np.random.permutation(N) で作ってください。"),
         mistake("shuffles-in-place", shuffled_in_place,
                 en="The batches are right, but x and t themselves were reordered in place: the caller's data "
                    "changes. Index with a permutation (x[idx[...]]), which makes new arrays.",
@@ -241,6 +252,32 @@ def corner_crop(image, crop_size):
     return image[:crop_size[0], :crop_size[1], :]
 
 
+def crop_reseeded(image, crop_size):
+    np.random.seed(0)
+    return crop_with(lambda im, top, bottom, left, right: im[top:bottom, left:right, :])(image, crop_size)
+
+
+def crop_own_generator(image, crop_size):
+    rng = np.random.default_rng()
+    height, width = image.shape[:2]
+    top = rng.integers(0, height - crop_size[0] + 1)
+    left = rng.integers(0, width - crop_size[1] + 1)
+    return image[top:top + crop_size[0], left:left + crop_size[1], :]
+
+
+def crop_cached_per_call_pair():
+    """Returns its previous crop again every other call: the same array twice in a row."""
+    previous = {}
+
+    def crop(image, crop_size):
+        key = (id(image), tuple(crop_size))
+        if key in previous:
+            return previous.pop(key)
+        previous[key] = ref.random_crop(image, crop_size)
+        return previous[key]
+    return crop
+
+
 def crop_by_uniform_integers(image, crop_size):
     height, width = image.shape[:2]
     top = int(np.floor(np.random.uniform(0, height - crop_size[0] + 1)))
@@ -263,6 +300,7 @@ exercise(
      fixed("crop == image size", image=image(3, 4, 2), crop_size=(3, 4), seed=3)],
     generate=random_crop_case, driver="crop_properties", hidden_random=4,
     test_implementations=(crop_by_uniform_integers, crop_by_choice),
+    wrong_implementations=(crop_cached_per_call_pair(),),
     mistakes=(
         mistake("swapped-bounds",
                 crop_with(lambda im, top, bottom, left, right: im[bottom:top, left:right, :]),
@@ -284,6 +322,16 @@ exercise(
                 ja="np.random.randint(low, high) は high を返さないため、最後の位置 H − h が選ばれず、"
                    "切り出しサイズが画像と同じときは randint(0, 0) がエラーになります。"
                    "np.random.randint(0, H - h + 1) としてください。"),
+        mistake("reseeded", crop_reseeded,
+                en="np.random.seed inside the function picks the same position on every call. Draw from the "
+                   "global generator without seeding it (seed once, outside, if a run must be repeatable).",
+                ja="関数の中で np.random.seed を呼ぶと、毎回同じ位置から切り出します。シードを設定せずに"
+                   "グローバルな乱数生成器から引いてください (再現性が必要なら関数の外で 1 回だけ設定します)。"),
+        mistake("own-generator", crop_own_generator,
+                en="np.random.default_rng() makes a generator of its own, so np.random.seed no longer makes a run "
+                   "repeatable. Draw the offsets from NumPy's global generator: np.random.randint(0, H - h + 1).",
+                ja="np.random.default_rng() は独自の乱数生成器を作るため、np.random.seed で結果を再現できなくなります。"
+                   "位置はグローバルな乱数生成器から np.random.randint(0, H - h + 1) で選んでください。"),
         mistake("not-random", center_crop, corner_crop,
                 en="The crop is always taken at the same place. Draw top and left at random for every call: "
                    "top = np.random.randint(0, H - h + 1), left = np.random.randint(0, W - w + 1).",
