@@ -1,8 +1,10 @@
 """Convolution helpers (Day 2, section 4): reference, cases, test implementations, mistakes.
 
-Fixed image cases use non-square images and windows (out_h ≠ out_w, filter_h ≠ filter_w), more
-than one sample and channel, padding and strides that do not divide evenly, so that a swapped axis,
-a wrong row or column order, a forgotten stride or padding changes the result somewhere.
+Besides a small square case to follow by hand, fixed image cases use non-square images and windows
+(out_h ≠ out_w, filter_h ≠ filter_w), more than one sample and channel, padding, strides that do not
+divide evenly (a quotient such as 5/3 that rounding would take up) and the default stride and
+padding, so that a swapped axis, a wrong row or column order, a forgotten stride or padding, a
+rounded size or a wrong default changes the result somewhere.
 """
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -74,7 +76,7 @@ exercise(
                 (input_size + 2 * pad - filter_size) // stride,
                 en="(I + 2P − F)//S counts the steps between windows, not the windows: add 1 for the "
                    "first window (6, 2, stride 1, pad 1 gives 7, not 6).",
-                ja="(I + 2P − F)//S はウィンドウを動かす回数で、ウィンドウの数ではありません。最初の位置の分の "
+                ja="(I + 2P − F)//S は窓を動かす回数で、窓の数ではありません。最初の位置の分の "
                    "+1 を足してください (6, 2, ストライド 1, パディング 1 なら 6 ではなく 7)。"),
         mistake("float-result", size_float, size_true_division,
                 en="A size must be an int (it is used in reshape and range): use integer division // "
@@ -260,11 +262,11 @@ exercise(
                    "(np.pad(x, [(0, 0), (0, 0), (pad, pad), (pad, pad)])), and count the windows with "
                    "H + 2·pad.",
                 ja="pad が無視されています。先に最後の 2 軸の周囲に pad 個の 0 を加え "
-                   "(np.pad(x, [(0, 0), (0, 0), (pad, pad), (pad, pad)]))、ウィンドウの数も H + 2·pad で数えてください。"),
+                   "(np.pad(x, [(0, 0), (0, 0), (pad, pad), (pad, pad)]))、窓の数も H + 2·pad で数えてください。"),
         mistake("stride-not-in-slice", im2col_slices_without_step,
                 en="With stride S the windows start S pixels apart: slice each filter offset with a step, "
                    "img[:, :, y:y + S·out_h:S, x:x + S·out_w:S], not img[:, :, y:y + out_h, x:x + out_w].",
-                ja="ストライド S ではウィンドウは S ピクセルずつずれます。各オフセットのスライスにステップを付け "
+                ja="ストライド S では窓は S ピクセルずつずれます。各オフセットのスライスにステップを付け "
                    "img[:, :, y:y + S·out_h:S, x:x + S·out_w:S] としてください (img[:, :, y:y + out_h, ...] ではありません)。"),
     ),
 )
@@ -356,14 +358,14 @@ exercise(
                 en="Where windows overlap, a pixel received a contribution from every window that read it: "
                    "add them up (img[...] += ...), do not overwrite (img[...] = ...): col2im is the "
                    "adjoint (transpose) of im2col, so every window's contribution counts.",
-                ja="ウィンドウが重なる画素は、それを読んだすべてのウィンドウから寄与を受けます。上書き (=) ではなく "
-                   "足し合わせて (+=) ください。col2im は im2col の随伴 (転置) なので、すべてのウィンドウの寄与が数えられます。"),
+                ja="窓が重なる画素は、それを読んだすべての窓から寄与を受けます。上書き (=) ではなく"
+                   "足し合わせて (+=) ください。col2im は im2col の随伴 (転置) なので、すべての窓の寄与が数えられます。"),
         mistake("averages-overlaps",
                 lambda col, input_shape, filter_h, filter_w, stride=1, pad=0:
                 _col2im_by_offsets(col, input_shape, filter_h, filter_w, stride, pad, "average"),
                 en="Dividing by the number of overlapping windows would invert im2col, but backward needs "
                    "the sum of the gradients from every window (the adjoint): do not divide.",
-                ja="重なったウィンドウの数で割ると im2col の逆写像になりますが、逆伝播では各ウィンドウからの勾配の "
+                ja="重なった窓の数で割ると im2col の逆写像になりますが、逆伝播では各窓からの勾配の"
                    "和 (随伴) が必要です。割らないでください。"),
         mistake("padding-not-stripped",
                 lambda col, input_shape, filter_h, filter_w, stride=1, pad=0:
@@ -429,21 +431,21 @@ exercise(
                 _pool_windows(x, pool_h, pool_w, stride, stride).max(axis=(4, 5)),
                 en="This is max pooling: average pooling takes the mean of each window (np.mean over "
                    "the window's two axes).",
-                ja="これは最大値プーリングです。平均プーリングでは各ウィンドウの平均 (ウィンドウの 2 軸での np.mean) を取ります。"),
+                ja="これは最大値プーリングです。平均プーリングでは各窓の平均 (窓の 2 軸での np.mean) を取ります。"),
         mistake("sums-window", lambda x, pool_h, pool_w, stride:
                 _pool_windows(x, pool_h, pool_w, stride, stride).sum(axis=(4, 5)),
                 en="Divide each window's sum by its size pool_h·pool_w (or use the mean).",
-                ja="各ウィンドウの和を大きさ pool_h·pool_w で割ってください (または平均を使ってください)。"),
+                ja="各窓の和を大きさ pool_h·pool_w で割ってください (または平均を使ってください)。"),
         mistake("stride-as-pool", lambda x, pool_h, pool_w, stride:
                 _pool_windows(x, pool_h, pool_w, pool_h, pool_w).mean(axis=(4, 5)),
                 en="The windows move by stride, which need not equal the window size: start window (i, j) "
                    "at row i·stride and column j·stride.",
-                ja="ウィンドウは stride ずつ動きます (ウィンドウの大きさと同じとは限りません)。ウィンドウ (i, j) は "
+                ja="窓は stride ずつ動きます (窓の大きさと同じとは限りません)。窓 (i, j) は"
                    "行 i·stride、列 j·stride から始めてください。"),
         mistake("pool-dims-swapped", lambda x, pool_h, pool_w, stride:
                 _pool_windows(x, pool_w, pool_h, stride, stride).mean(axis=(4, 5)),
                 en="pool_h is the window's height (along H, axis 2) and pool_w its width (along W, axis 3): "
                    "they are swapped.",
-                ja="pool_h はウィンドウの高さ (H 方向、軸 2)、pool_w は幅 (W 方向、軸 3) です。入れ替わっています。"),
+                ja="pool_h は窓の高さ (H 方向、軸 2)、pool_w は幅 (W 方向、軸 3) です。入れ替わっています。"),
     ),
 )

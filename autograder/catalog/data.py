@@ -172,11 +172,17 @@ exercise(
      fixed("online learning: batch 1", n=1000, batch_size=1),
      fixed("batch learning: batch = N", n=1000, batch_size=1000),
      fixed("a short last batch: 10 samples, batch 3", n=10, batch_size=3),
-     fixed("batch larger than N", n=7, batch_size=10)],
+     fixed("batch larger than N", n=7, batch_size=10),
+     # 1050/50 = 21 exactly, 11/4 = 2.75, 10/4 = 2.5: rounding (half to even) and ceil part ways
+     fixed("1050 samples, batch 50: exactly 21", n=1050, batch_size=50),
+     fixed("11 samples, batch 4", n=11, batch_size=4),
+     fixed("10 samples, batch 4", n=10, batch_size=4)],
     generate=random_iterations_case,
     test_implementations=(lambda n, batch_size: math.ceil(n / batch_size),
                   lambda n, batch_size: (n + batch_size - 1) // batch_size,
                   lambda n, batch_size: len(range(0, n, batch_size))),
+    wrong_implementations=(lambda n, batch_size: int(round(n / batch_size + 0.5)),
+                           lambda n, batch_size: int(round(n / batch_size))),
     mistakes=(
         mistake("floor-division", lambda n, batch_size: n // batch_size,
                 en="n // batch_size drops the last, shorter batch: 10 samples in batches of 3 take 4 updates. "
@@ -418,6 +424,22 @@ def prior_from_category_means(categories, y, k=1.0, f=1.0):
     return (lam * means + (1.0 - lam) * np.mean(means))[index]
 
 
+def first_appearance_labels(categories, y, k=1.0, f=1.0):
+    """Statistics per sorted label (np.unique) but samples looked up by order of first appearance."""
+    _, counts, means = category_stats(categories, y)
+    first = {c: i for i, c in enumerate(dict.fromkeys(np.asarray(categories).tolist()))}
+    index = np.array([first[c] for c in np.asarray(categories).tolist()])
+    lam = 1.0 / (1.0 + np.exp(-(counts - k) / f))
+    return (lam * means + (1.0 - lam) * np.mean(y))[index]
+
+
+def sorted_samples(categories, y, k=1.0, f=1.0):
+    """The right values, but in the order of the sorted categories instead of the samples' order."""
+    index, counts, means = category_stats(categories, y)
+    lam = 1.0 / (1.0 + np.exp(-(counts - k) / f))
+    return (lam * means + (1.0 - lam) * np.mean(y))[np.sort(index)]
+
+
 def encoding_by_loop(categories, y, k=1.0, f=1.0):
     y = np.asarray(y, dtype=float)
     prior = y.mean()
@@ -430,7 +452,6 @@ def encoding_by_loop(categories, y, k=1.0, f=1.0):
 
 
 # The material's example: one entry from Wakayama (0), placed; ten from Tokyo (1), nine placed.
-# (Codes, not strings: the call driver's input-mutation check compares arrays with equal_nan.)
 PREFECTURES = np.array([0] + [1] * 10)
 PLACED = [1.0] + [1.0] * 9 + [0.0]
 
@@ -441,9 +462,16 @@ exercise(
            y=[1.0, 0.0, 1.0, 1.0, 1.0, 0.0, 1.0, 0.0, 0.0], k=2.0, f=0.5),
      fixed("a real-valued target, k = 3, f = 2", categories=np.array([5, 7, 5, 5, 9, 7, 5, 9, 9, 9]),
            y=[2.5, -1.0, 0.5, 3.0, 10.0, 4.0, -2.0, 8.0, 7.5, 9.0], k=3.0, f=2.0),
-     fixed("one category: the global mean", categories=np.array([1, 1, 1, 1]), y=[0.0, 1.0, 1.0, 1.0])],
+     fixed("one category: the global mean", categories=np.array([1, 1, 1, 1]), y=[0.0, 1.0, 1.0, 1.0]),
+     # First appearance 3, 1, 0, 2 is neither sorted nor reversed: one value per sample, in the samples' order.
+     fixed("categories in no order: 3, 1, 3, 0, 1, 3, 2, 0", categories=np.array([3, 1, 3, 0, 1, 3, 2, 0]),
+           y=[1.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0], k=1.5, f=0.8),
+     fixed("category names: 'tokyo', 'osaka', 'aomori'",
+           categories=np.array(["tokyo", "osaka", "tokyo", "aomori", "osaka", "tokyo"]),
+           y=[1.0, 0.0, 1.0, 0.0, 1.0, 1.0])],
     generate=random_encoding_case,
     test_implementations=(encoding_by_loop,),
+    wrong_implementations=(first_appearance_labels, sorted_samples),
     mistakes=(
         mistake("weights-swapped", weights_swapped, exponent_sign_flipped,
                 en="λ and 1 − λ are swapped (or the exponent's sign is): a category seen often should keep "
