@@ -33,8 +33,8 @@ def random_layer(rng):
 
 
 def stream_mistakes(scaled_normal):
-    """The ways of drawing that break NumPy's global stream, for an initialiser ``scaled_normal(normal, n_in, n_out, ...)``
-    given a standard-normal sampler ``normal(shape)``."""
+    """The known ways of breaking NumPy's global stream, for an initialiser written as
+    ``scaled_normal(normal, n_in, n_out, ...)`` around a standard-normal sampler ``normal(shape)``."""
     def reseeded(*args):
         np.random.seed(0)
         return scaled_normal(np.random.standard_normal, *args)
