@@ -210,7 +210,8 @@ def _violations(node: ast.AST, names, *, called: bool = False):
         elif isinstance(function, (ast.Name, ast.Attribute)):
             yield from _violations(function, names, called=True)
         else:
-            yield function, ("calling the result of an expression", "式の結果の呼び出し")
+            inside = list(_violations(function, names))  # (lambda: ...)() names the lambda
+            yield from inside or [(function, ("calling the result of an expression", "式の結果の呼び出し"))]
         for argument in node.args:
             yield from _violations(argument, names)
         for keyword in node.keywords:
@@ -381,7 +382,7 @@ class _Evaluator:
                                      "タプルやリストの演算は解答に使えません (NumPy の配列を使ってください)")
         if _is_python_int(left) and _is_python_int(right):
             if isinstance(op, ast.Pow) and right > 0 and abs(left) > 1:
-                bits = left.bit_length() * right
+                bits = right * math.log2(abs(left))
             elif isinstance(op, ast.Mult):
                 bits = left.bit_length() + right.bit_length()
             else:
