@@ -170,7 +170,7 @@ def test_escapes_fail_naming_the_construct_and_run_nothing(calls, answer, constr
 
 
 @pytest.mark.parametrize("answer, construct", ESCAPES)
-def test_the_exception_names_the_construct_in_both_languages(answer, construct):
+def test_the_exception_names_the_construct_in_both_languages(calls, answer, construct):
     names = REGISTRY[CROP].cases[0].inputs["names"]
     with pytest.raises(NotAllowedInAnswer) as raised:
         evaluate(answer, names)

@@ -120,3 +120,49 @@ def test_minibatch_fill_in_matches_the_reference_batches():
         got_x, got_t = evaluate(key("day1_quiz.minibatch_slice"), scope)
         np.testing.assert_array_equal(got_x, x_batch)
         np.testing.assert_array_equal(got_t, t_batch)
+
+
+def sigmoid(u):
+    return 1.0 / (1.0 + math.exp(-u))
+
+
+# The right value of every numeric item graded after rounding, computed here by hand (the material's
+# worked numbers), not read from the catalog.
+ROUNDED_ITEMS = {
+    "day1_quiz.chain_rule": 2 * (1.5 + 2.0),                                  # dz/dx = 2(x + y)
+    "day1_quiz.sigmoid_grad_max": sigmoid(0) * (1 - sigmoid(0)),              # σ'(0) = 1/4
+    "day1_quiz.forward_sigmoid": sigmoid(3 * sigmoid(11) + 2 * sigmoid(-14)),  # hidden units 11 and −14
+    "day1_quiz.mse": (20 - 33) ** 2,
+    "day1_quiz.cross_entropy": -math.log(0.8),
+}
+
+
+def decimals_of(item):
+    return REGISTRY[item].driver_options["decimals"]
+
+
+def test_every_item_graded_after_rounding_is_covered():
+    rounded = {item for item, entry in REGISTRY.items()
+               if entry.driver == "quiz_number" and entry.driver_options.get("decimals") is not None}
+    assert rounded == set(ROUNDED_ITEMS)
+
+
+@pytest.mark.parametrize("item", ROUNDED_ITEMS)
+def test_an_answer_right_to_one_decimal_fewer_is_rejected(item):
+    """Off by one unit in the last graded decimal: equal after rounding to decimals − 1 places, not at decimals."""
+    right, decimals = ROUNDED_ITEMS[item], decimals_of(item)
+    wrong = next(right + sign * 10.0 ** -decimals for sign in (1, -1)
+                 if round(right + sign * 10.0 ** -decimals, decimals - 1) == round(right, decimals - 1))
+    assert round(wrong, decimals) != round(right, decimals)
+    report = autograder.check(item, wrong)
+    assert not report.passed, report.message
+    assert f"rounding to {decimals} decimals" in report.message
+    assert f"{decimals} 桁に丸めて" in autograder.check(item, wrong, language="ja").message
+
+
+@pytest.mark.parametrize("item", ROUNDED_ITEMS)
+def test_an_answer_right_to_more_decimals_passes(item):
+    right, decimals = ROUNDED_ITEMS[item], decimals_of(item)
+    for answer in (right, round(right, decimals + 3), right + 0.2 * 10.0 ** -decimals, f"{right:.{decimals + 2}f}"):
+        report = autograder.check(item, answer)
+        assert report.passed, (answer, report.message)
