@@ -51,6 +51,7 @@ ESCAPES = [
     ("np.save('pwned', image)", "`np.save`"),
     ("np.fromfunction(np.sum, (2, 2))", "`np.fromfunction`"),
     ("np.vectorize(np.abs)(image)", "`np.vectorize`"),
+    ("np.zeros_like(image, None, None, True, (10 ** 5, 10 ** 5))", "`np.zeros_like`"),
     ("image.tofile('pwned')", "the attribute `.tofile`"),
     ("image.dump('pwned')", "the attribute `.dump`"),
     ("image.sum()", "the attribute `.sum`"),
@@ -211,6 +212,7 @@ HUGE = [
     ("np.arange(10 ** 12)", "`np.arange(...)`"),
     ("np.arange(0, 1, 1e-9)", "`np.arange(...)`"),
     ("np.arange(10 ** 5 + 1)", "`np.arange(...)`"),
+    ("np.arange(0, 10 ** 9, 1, None)", "`np.arange(...)`"),
     ("np.arange(400)[:, np.newaxis] * np.arange(400)", "The result of an operation"),
     ("np.arange(400)[:, None] < np.arange(400)", "The result of an operation"),
     ("image[np.arange(1000) % 6]", "The indexed array"),
@@ -255,7 +257,7 @@ EQUIVALENT = {
         "data_x[shuffle_idx[i:i_end]][::-1][::-1], data_t[shuffle_idx[i:i_end:1]]",
     ],
     "day2_quiz.l2_grad_fill": ["param", "(param)", "+param", "1.0 * param", "param / 1", "2 * param / 2",
-                               "param ** 1", "np.asarray(param)", "np.ones_like(param) * param", "--param"],
+                               "param ** 1", "np.asarray(param)", "np.maximum(param, param)", "--param"],
     "day2_quiz.l1_grad_fill": [
         "np.sign(param)", "-np.sign(-param)", "np.sign(param) * 1.0",
         "np.where(param > 0, 1.0, np.where(param < 0, -1.0, 0.0))",
@@ -359,7 +361,6 @@ SAME_AS_PYTHON = [
     ("np.exp(np.log(image[1:3]))", np.exp(np.log(IMAGE[1:3]))),
     ("np.array([top, left])", np.array([1, 2])),
     ("np.clip(image, 10, 20)[0, 0]", np.array([10.0, 10.0, 10.0])),
-    ("np.zeros_like(image[0]).shape", (8, 3)),
     ("(top, (left, right))", (1, (2, 6))),
 ]
 
@@ -367,14 +368,11 @@ SAME_AS_PYTHON = [
 @pytest.mark.parametrize("answer, expected", SAME_AS_PYTHON)
 def test_the_evaluator_computes_what_python_and_numpy_compute(answer, expected):
     got = evaluate(answer, NAMES)
-    assert type(got) is type(expected) or isinstance(got, np.ndarray) and isinstance(expected, np.ndarray) \
-        or isinstance(expected, bool) and isinstance(got, (bool, np.bool_)) \
-        or isinstance(expected, float) and isinstance(got, (float, np.floating)), (type(got), type(expected))
     if isinstance(expected, np.ndarray):
+        assert isinstance(got, np.ndarray) and got.dtype == expected.dtype, got
         np.testing.assert_array_equal(got, expected)
-        assert got.dtype == expected.dtype
     else:
-        assert got == expected
+        assert not isinstance(got, np.ndarray) and got == expected, got
 
 
 def test_the_given_names_are_not_changed_by_an_answer():

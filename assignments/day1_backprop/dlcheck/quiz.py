@@ -89,10 +89,11 @@ def expression(answer, inputs, outputs):
 # The grammar of a code fill-in -------------------------------------------------------------------
 
 # What ``np.<name>`` may call: what the fill-ins and their equivalent spellings need, nothing that
-# takes a function, reads or writes files, or builds arrays from a shape alone (but np.arange, bounded).
+# takes a function, reads or writes files, or builds an array from a shape (np.arange is bounded).
+# (Not np.zeros_like or np.ones_like: their fifth positional argument is a shape of any size.)
 NP_FUNCTIONS = ("sum", "mean", "abs", "sign", "sqrt", "square", "exp", "log", "maximum", "minimum",
                 "clip", "where", "asarray", "array", "arange", "flip", "concatenate", "stack", "take",
-                "transpose", "reshape", "zeros_like", "ones_like")
+                "transpose", "reshape")
 NP_CONSTANTS = ("pi", "e", "newaxis")
 ARRAY_ATTRIBUTES = ("T", "shape", "ndim", "size")
 KEYWORDS = ("axis", "keepdims")  # keyword arguments of the np functions above
@@ -367,10 +368,13 @@ class _Evaluator:
 
     @staticmethod
     def _arange_length(args) -> int:
+        """How many elements np.arange(stop), (start, stop) or (start, stop, step[, dtype]) makes."""
+        if not args:
+            return 0
+        start, stop, step = (0, args[0], 1) if len(args) == 1 else (*args[:3], 1)[:3]
         try:
-            start, stop, step = {1: (0, *args, 1), 2: (*args, 1), 3: tuple(args)}[len(args)]
             length = math.ceil((float(stop) - float(start)) / float(step))
-        except (KeyError, TypeError, ValueError, ZeroDivisionError, OverflowError):
+        except (TypeError, ValueError, ZeroDivisionError, OverflowError):
             return 0  # np.arange itself says what is wrong with its arguments
         return max(0, length)
 
