@@ -6,6 +6,8 @@ whose message says why it is wrong. Keys that a reference function can compute a
 it in ``tests/test_quiz_keys.py``. Items graded by a person (short explanations) live only in the
 notebooks, as nbgrader manually graded cells.
 """
+import numpy as np
+
 from ..registry import Case, exercise, mistake
 
 ANSWER = (Case("answer", {}),)
@@ -37,10 +39,42 @@ def matching(id, key, wrong, **options):
              **options)
 
 
-def expression(id, key, data, wrong, **options):
-    cases = tuple(Case(f"test data {variant + 1}", {"data": data, "variant": variant}) for variant in range(3))
+def expression(id, key, test_data, wrong, **options):
+    """A code fill-in: ``test_data`` is one dict per case of the names the answer may use, with their
+    values (saved in the fixture with the case, so the student-side runtime holds no course data)."""
+    cases = tuple(Case(f"test data {number}", {"names": names}) for number, names in enumerate(test_data, start=1))
     exercise(id, key, cases, driver="quiz_expression", visible_random=0, hidden_random=0,
              mistakes=_mistakes(wrong), **options)
+
+
+def crop_data():
+    """Three (H, W, C) = (6, 8, 3) images with windows at other offsets and of other sizes (a size
+    written into the answer, such as top + 3, fails)."""
+    windows = [(1, 2, 3, 4), (2, 3, 2, 5), (0, 4, 4, 3)]  # (top, left, crop height, crop width)
+    return [{"image": np.arange(6 * 8 * 3, dtype=np.float64).reshape(6, 8, 3) + 100.0 * number,
+             "top": top, "bottom": top + height, "left": left, "right": left + width}
+            for number, (top, left, height, width) in enumerate(windows)]
+
+
+def minibatch_data():
+    """Ten samples (data_x: (10, 3), data_t: (10,) labels) in a shuffled order; the batch i:i_end."""
+    cases = []
+    for seed in range(3):
+        rng = np.random.default_rng(seed)
+        cases.append({"data_x": rng.normal(size=(10, 3)), "data_t": rng.integers(0, 4, size=10),
+                      "shuffle_idx": rng.permutation(10), "i": 2 + seed, "i_end": 6 + seed})
+    return cases
+
+
+def penalty_data():
+    """param and grad: (3, 4), rate λ = 0.1. The last case has a weight at exactly 0, where
+    sign(0) = 0 (the reference's subgradient) tells np.sign from e.g. (param > 0) * 2 - 1."""
+    cases = []
+    for seed in range(3):
+        rng = np.random.default_rng(10 + seed)
+        cases.append({"param": rng.normal(size=(3, 4)), "grad": rng.normal(size=(3, 4)), "rate": 0.1})
+    cases[-1]["param"][1, 2] = 0.0
+    return cases
 
 
 # Day 1 ------------------------------------------------------------------------------------------
@@ -119,7 +153,7 @@ number("day1_quiz.online_iterations", 1000, [
      "20 はバッチサイズ 50 のときの回数です。オンライン学習はサンプルごとに更新します。"),
 ], test_implementations=(1000.0, "1000"))
 
-expression("day1_quiz.minibatch_slice", "data_x[shuffle_idx[i:i_end]], data_t[shuffle_idx[i:i_end]]", "minibatch", [
+expression("day1_quiz.minibatch_slice", "data_x[shuffle_idx[i:i_end]], data_t[shuffle_idx[i:i_end]]", minibatch_data(), [
     ("unshuffled", "data_x[i:i_end], data_t[i:i_end]", "Index through the shuffled order: shuffle_idx[i:i_end] "
      "picks the samples of this minibatch.", "シャッフルした順序で取り出してください: shuffle_idx[i:i_end] がこのミニバッチのサンプルです。"),
     ("misaligned", "data_x[shuffle_idx[i:i_end]], data_t[i:i_end]", "The labels must use the same indices as the "
@@ -170,7 +204,7 @@ choice("day2_quiz.l1_contour", 2, [
      "corners on the axes make weights exactly 0.", "円は L2 (w₁² + w₂² ≤ r²) です。L1 の |w₁| + |w₂| ≤ r はひし形で、軸上の角で重みがちょうど 0 になります。"),
 ], test_implementations=("2",))
 
-expression("day2_quiz.l2_grad_fill", "param", "penalty", [
+expression("day2_quiz.l2_grad_fill", "param", penalty_data(), [
     ("penalty-not-gradient", ("param ** 2", "np.sum(param ** 2)"), "param² is (twice) the penalty itself; its gradient is param (times the rate).",
      "param² は罰則項そのものです。その勾配は param (に係数を掛けたもの) です。"),
     ("l1-gradient", "np.sign(param)", "np.sign(param) is the L1 (Lasso) gradient; the L2 gradient is param.",
@@ -179,7 +213,7 @@ expression("day2_quiz.l2_grad_fill", "param", "penalty", [
      "not a sum.", "勾配は重みごとに 1 つの値を持ちます。d(½Σw²)/dw = w なので、空欄は和ではなく param です。"),
 ], test_implementations=("1.0 * param", "np.asarray(param)"))
 
-expression("day2_quiz.l1_grad_fill", "np.sign(param)", "penalty", [
+expression("day2_quiz.l1_grad_fill", "np.sign(param)", penalty_data(), [
     ("abs-not-sign", "np.abs(param)", "|w| is the penalty; its gradient is sign(w).",
      "|w| は罰則項そのものです。その勾配は sign(w) です。"),
     ("l2-gradient", "param", "param is the L2 (Ridge) gradient; the L1 gradient is np.sign(param).",
@@ -188,7 +222,7 @@ expression("day2_quiz.l1_grad_fill", "np.sign(param)", "penalty", [
      "w < 0: np.sign(param), not the weights clipped at 0.", "d|w|/dw は w > 0 で +1、w < 0 で −1 です。0 で切った重みではなく np.sign(param) です。"),
 ], test_implementations=("np.where(param > 0, 1.0, np.where(param < 0, -1.0, 0.0))", "np.sign(param) * 1.0"))
 
-expression("day2_quiz.random_crop_fill", "image[top:bottom, left:right, :]", "random_crop", [
+expression("day2_quiz.random_crop_fill", "image[top:bottom, left:right, :]", crop_data(), [
     ("swapped-bounds", ("image[bottom:top, right:left, :]", "image[bottom:top, left:right, :]"), "Slices go from the smaller index to the larger one: "
      "image[top:bottom, left:right, :].", "スライスは小さい添字から大きい添字へ: image[top:bottom, left:right, :] です。"),
     ("channels-first", "image[:, top:bottom, left:right]", "The image is (H, W, C): rows first, then columns, then "
