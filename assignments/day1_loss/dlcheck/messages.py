@@ -4,16 +4,29 @@ Every sentence the checker writes is here, keyed by what happened, so a translat
 """
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
 
 import numpy as np
 
 LANGUAGES = ("en", "ja")
 
+# Written by `dlgrade release --language ja|en` into each released copy of this runtime (dlcheck/).
+SETTINGS = Path(__file__).resolve().parent / "settings.json"
+
+
+def course_language() -> str | None:
+    """The language the course was released in, if this runtime is a released copy."""
+    try:
+        return json.loads(SETTINGS.read_text(encoding="utf-8")).get("language")
+    except (OSError, ValueError, AttributeError):
+        return None
+
 
 def language_or_default(language: str | None) -> str:
-    """``language`` if given, else ``DLGRADE_LANG``, else English."""
-    chosen = (language or os.environ.get("DLGRADE_LANG") or "en").lower()[:2]
+    """``language`` if given, else ``DLGRADE_LANG``, else the course's release language, else English."""
+    chosen = str(language or os.environ.get("DLGRADE_LANG") or course_language() or "en").lower()[:2]
     return chosen if chosen in LANGUAGES else "en"
 
 
@@ -28,6 +41,8 @@ TEXT = {
         "inputs": "  inputs: {inputs}",
         "mistake": "Known mistake [{mistake}]: {hint}",
         "warning": "  NumPy warned: {warning} (a correct solution runs without warnings)",
+        "warning-advice": "  Advice: NumPy warned on case {case}: {warning}. The values are right, so this passes; "
+                          "a formula that avoids the warning is more robust.",
         "not-callable": "{exercise}: expected a {what}, got {got}. Define it in the cell above and run that cell first.",
         "instance": "{exercise}: pass the class itself (e.g. {name}), not an instance ({name}(...)).",
         "unfinished": "{exercise}: not implemented yet: replace `raise NotImplementedError()` with your code.",
@@ -40,11 +55,13 @@ TEXT = {
         "quiz-wrong": "  正しい答えではありません{rounding}",
         "quiz-rounding": " (数値は小数点以下 {decimals} 桁に丸めて比較します)",
         "quiz-wrong-pair": "  {item}: 正しい選択肢ではありません",
-        "failed": "{exercise}: {suite} の {total} ケース中 {passed} ケースに合格 (スコア {score:.2f})。",
+        "failed": "{exercise}: {suite} {total} ケース中 {passed} ケースに合格 (スコア {score:.2f})。",
         "case": "最初に不合格となったケース: {case}",
         "inputs": "  入力: {inputs}",
         "mistake": "よくある間違い [{mistake}]: {hint}",
         "warning": "  NumPy の警告: {warning} (正しい実装では警告は出ません)",
+        "warning-advice": "  助言: ケース「{case}」で NumPy が警告しました: {warning}。値は正しいので合格ですが、"
+                          "警告の出ない式にするとより安全です。",
         "not-callable": "{exercise}: {what}が必要ですが {got} が渡されました。上のセルで定義し、そのセルを実行してください。",
         "instance": "{exercise}: インスタンス ({name}(...)) ではなくクラス {name} そのものを渡してください。",
         "unfinished": "{exercise}: まだ実装されていません。`raise NotImplementedError()` をあなたのコードに置き換えてください。",
@@ -64,6 +81,8 @@ MISMATCH = {
         "none": "  {path}: got None: did you forget `return`?",
         "type": "  {path}: got {got}, expected {expected}",
         "dtype": "  {path}: got dtype {got}, expected {expected}",
+        "precision": "  {path}: got dtype {got}, expected float64: compute in float64 (NumPy's default; "
+                     "drop the dtype=np.float32 or .astype(np.float32))",
         "shape": "  {path}: got shape {got}, expected shape {expected}",
         "nonfinite": "  {path}{index}: got {got!r}, expected {expected:.8g} (non-finite: overflow, log(0) or 0/0?)",
         "value": "  {path}{index}: got {got:.8g}, expected {expected:.8g} (abs error {abs_err:.3g}, rel error {rel_err:.3g}; {count} of {size} elements differ)",
@@ -77,6 +96,8 @@ MISMATCH = {
         "none": "  {path}: None が返りました。`return` を忘れていませんか?",
         "type": "  {path}: {got} が返りましたが、{expected} が必要です",
         "dtype": "  {path}: dtype が {got} ですが、{expected} が必要です",
+        "precision": "  {path}: dtype が {got} ですが、float64 が必要です。float64 (NumPy の既定) で計算してください "
+                     "(dtype=np.float32 や .astype(np.float32) を外す)",
         "shape": "  {path}: 形状が {got} ですが、{expected} が必要です",
         "nonfinite": "  {path}{index}: {got!r} ですが、期待値は {expected:.8g} です (オーバーフロー、log(0)、0/0 ではありませんか?)",
         "value": "  {path}{index}: {got:.8g} ですが、期待値は {expected:.8g} です (絶対誤差 {abs_err:.3g}、相対誤差 {rel_err:.3g}。{size} 要素中 {count} 要素が不一致)",
