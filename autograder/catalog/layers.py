@@ -37,12 +37,13 @@ def layers_case(name: str, inits: list, *steps) -> Case:
     with an optional dict of keywords last, as in ``layer_case``. Outputs are labelled
     ``layer 1: forward``, ``layer 2: backward #2`` ... (see ``drivers.layer_labels``).
     """
-    plain = layer_case(name, {}, *(step[1:] for step in steps)).inputs["steps"]
+    base = layer_case(name, {}, *(step[1:] for step in steps))
     # A copy of every array: two steps never share one (a layer may change its dout in place).
     plain = [(method, tuple(np.array(a) if isinstance(a, np.ndarray) else a for a in args), kwargs)
-             for method, args, kwargs in plain]
-    return Case(name, {"init": [layer_case(name, init).inputs["init"] for init in inits],
-                       "steps": [(step[0], *normalised) for step, normalised in zip(steps, plain)]})
+             for method, args, kwargs in base.inputs["steps"]]
+    return Case(base.name, {"init": [layer_case(name, init).inputs["init"] for init in inits],
+                            "steps": [(step[0], *normalised) for step, normalised in zip(steps, plain)]},
+                base.name_ja)
 
 
 def interleaved(name: str, inits: list, forwards: list, douts: list) -> Case:
@@ -66,7 +67,8 @@ def reforward_case(name: str, first: Case, second: Case) -> Case:
     """One layer built as in ``first``: forward on first's input, forward on second's, then
     second's backward, which must use the cache of the second forward (same shapes in both)."""
     (f1, _), (f2, b2) = first.inputs["steps"], second.inputs["steps"]
-    return Case(name, {"init": first.inputs["init"], "steps": [f1, f2, b2]})
+    base = layer_case(name, {})
+    return Case(base.name, {"init": first.inputs["init"], "steps": [f1, f2, b2]}, base.name_ja)
 
 
 def _state_on_class(layer_class, *names):
@@ -785,9 +787,29 @@ def _inverse_keep(ratio):
     return 1.0 / (1.0 - ratio)
 
 
+def dropout_gradient_check(impl):
+    """backward against numerical gradients of sum(forward(x)·dout), the mask held fixed by seeding
+    NumPy's global generator alike before every forward (NumPy's state is restored afterwards)."""
+
+    class SameMask(impl):
+        def forward(self, x, train_flg=True):
+            np.random.seed(DROPOUT_CHECK_SEED)
+            return super().forward(x, train_flg)
+
+    state = np.random.get_state()
+    try:
+        return layer_gradients(SameMask, {"dropout_ratio": 0.4}, (_away_from_zero(3, 5, seed=33),),
+                               _away_from_zero(3, 5, seed=34))
+    finally:
+        np.random.set_state(state)
+
+
+DROPOUT_CHECK_SEED = 35
+
 exercise(
     "layers.Dropout", ref.Dropout, DROPOUT_CASES,
     generate=random_dropout, driver="dropout", rtol=1e-7, atol=DROPOUT_ATOL, hidden_random=6,
+    gradient_check=dropout_gradient_check,
     test_implementations=(_dropout(draw="binomial"), _dropout(draw="random")),
     wrong_implementations=(_dropout(mask_on_class=True),),
     mistakes=(
@@ -818,6 +840,7 @@ exercise(
 exercise(
     "layers.InvertedDropout", ref.InvertedDropout, DROPOUT_CASES,
     generate=random_dropout, driver="dropout", rtol=1e-7, atol=DROPOUT_ATOL, hidden_random=6,
+    gradient_check=dropout_gradient_check,
     test_implementations=(_dropout(inverted=True, draw="binomial"), _dropout(inverted=True, draw="random")),
     wrong_implementations=(_dropout(inverted=True, mask_on_class=True),),
     mistakes=(

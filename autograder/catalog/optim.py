@@ -64,8 +64,9 @@ def optimizers_case(name: str, inits: list, params: list, steps: list) -> Case:
     one = [optimizer_case(name, init, p, [g for number, g in steps if number == index]).inputs
            for index, (init, p) in enumerate(zip(inits, params), start=1)]
     calls = [iter(each["grads"]) for each in one]
-    return Case(name, {"init": [each["init"] for each in one], "params": [each["params"] for each in one],
-                       "grads": [(number, next(calls[number - 1])) for number, _ in steps]})
+    base = optimizer_case(name, {}, {}, [])
+    return Case(base.name, {"init": [each["init"] for each in one], "params": [each["params"] for each in one],
+                            "grads": [(number, next(calls[number - 1])) for number, _ in steps]}, base.name_ja)
 
 
 def _repeated_shapes_case(init):
