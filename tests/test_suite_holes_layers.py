@@ -130,6 +130,14 @@ def test_layer_labels_name_the_layer_the_method_and_the_call():
                                  "layer 1: backward", "layer 1: forward #2"]
 
 
+def test_optimizer_labels_name_the_optimizer_and_its_own_call_count():
+    one = {"init": {}, "params": {}, "grads": [{}, {}]}
+    assert drivers.optimizer_labels(one) == ["after update 1", "after update 2"]
+    two = {"init": [{}, {}], "params": [{}, {}], "grads": [(1, {}), (2, {}), (2, {}), (1, {})]}
+    assert drivers.optimizer_labels(two) == ["optimizer 1: after update 1", "optimizer 2: after update 1",
+                                             "optimizer 2: after update 2", "optimizer 1: after update 2"]
+
+
 def test_the_layer_driver_builds_every_layer_before_the_first_step_and_records_each_ones_attributes():
     built = []
 

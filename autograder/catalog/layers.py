@@ -682,7 +682,7 @@ def random_dropout(rng):
 
 # The share of kept units is measured on 20 000 units (see dropout_properties.PROBE_SHAPE): 0.03 is
 # 8.5 standard deviations. Every mistake moves some recorded number by 0.075 or more (ratios are kept
-# 0.1 or more away from 0.5 and every |x| ≥ 0.5).
+# 0.1 or more away from 0.5 and every |x| ≥ 0.5) or turns a recorded property false.
 DROPOUT_ATOL = 0.03
 
 

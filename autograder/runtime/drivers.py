@@ -123,6 +123,26 @@ def layer(candidate, inputs, outputs, *, attributes=()):
             outputs[f"layer {number}: {name}" if several else name] = snapshot(getattr(instance, name))
 
 
+def optimizer_steps(inputs) -> list[tuple[int, dict]]:
+    """An optimizer case's calls as ``(optimizer, grads)``, optimizers numbered from 1."""
+    several = isinstance(inputs["init"], (list, tuple))
+    return [tuple(step) for step in inputs["grads"]] if several else [(1, grads) for grads in inputs["grads"]]
+
+
+def optimizer_labels(inputs) -> list[str]:
+    """The output label of every ``update`` call of an optimizer case, in call order:
+    ``after update 1`` ... for one optimizer, ``optimizer 2: after update 1`` ... for several
+    (k counts that optimizer's own calls)."""
+    several = isinstance(inputs["init"], (list, tuple))
+    calls: dict[int, int] = {}
+    labels = []
+    for number, _ in optimizer_steps(inputs):
+        calls[number] = calls.get(number, 0) + 1
+        labels.append(f"optimizer {number}: after update {calls[number]}" if several
+                      else f"after update {calls[number]}")
+    return labels
+
+
 def optimizer(candidate, inputs, outputs):
     """An optimizer class: construct it, then call ``update(params, grads)`` once per gradient.
 
@@ -140,19 +160,15 @@ def optimizer(candidate, inputs, outputs):
     several = isinstance(inputs["init"], (list, tuple))
     inits = inputs["init"] if several else [inputs["init"]]
     all_params = inputs["params"] if several else [inputs["params"]]
-    steps = inputs["grads"] if several else [(1, grads) for grads in inputs["grads"]]
     instances = [candidate(**init) for init in inits]
     arrays = [dict(params) for params in all_params]
-    prefix = (lambda number: f"optimizer {number}: ") if several else (lambda number: "")
-    calls = [0] * len(instances)
-    for number, grads in steps:
+    for (number, grads), label in zip(optimizer_steps(inputs), optimizer_labels(inputs)):
         params = all_params[number - 1]
         instances[number - 1].update(params, {key: value.copy() for key, value in grads.items()})
-        calls[number - 1] += 1
-        outputs[f"{prefix(number)}after update {calls[number - 1]}"] = snapshot(dict(params))
+        outputs[label] = snapshot(dict(params))
     for number, (params, originals) in enumerate(zip(all_params, arrays), start=1):
-        outputs[f"{prefix(number)}updated in place"] = all(
-            params.get(key) is array for key, array in originals.items())
+        in_place = all(params.get(key) is array for key, array in originals.items())
+        outputs[f"optimizer {number}: updated in place" if several else "updated in place"] = in_place
 
 
 DRIVERS = {
