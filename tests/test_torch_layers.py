@@ -236,3 +236,166 @@ def test_inverted_dropout_scales_like_torch_dropout(ratio):
     assert set(np.unique(ours)) == set(np.unique(theirs)) == {0.0, 1.5 / (1.0 - ratio)}
     assert abs(np.mean(ours != 0) - np.mean(theirs != 0)) < 0.03
     assert_close(inference, F.dropout(tensor(x), p=ratio, training=False))
+
+
+# accepted conventions ------------------------------------------------------------------------------
+# Each convention the registry accepts besides the reference is checked here against torch or a
+# slow loop, not against the reference: a convention that agreed with a broken reference would
+# otherwise make the registry's own tests pass with both wrong.
+
+from autograder.registry import load  # noqa: E402
+
+REGISTRY = load()
+
+
+def relu_derivative_one_at_zero(convention):
+    """torch.clamp(x, min=0) passes the gradient at x == 0 (derivative 1 there)."""
+    x = np.array([[-2.0, 0.0, 1.5], [0.0, -0.5, 3.0]])
+    dout = np.array([[1.0, 2.0, -1.0], [-3.0, 0.5, 2.0]])
+    xt = tensor(x, True)
+    expected = torch.clamp(xt, min=0.0)
+    expected.backward(tensor(dout))
+    layer = convention()
+    assert_close(layer.forward(x.copy()), expected)
+    assert_close(layer.backward(dout.copy()), xt.grad)
+
+
+def softmax_loss_with_delta(convention):
+    """The textbook's −mean log(y + 1e-7) in torch; its backward is (y − t)/N, cross entropy's gradient."""
+    rng = np.random.default_rng(3)
+    x, labels = rng.normal(0.0, 3.0, size=(4, 5)), np.array([0, 3, 4, 1])
+    xt = tensor(x, True)
+    probabilities = torch.softmax(tensor(x), dim=1)
+    loss = -torch.mean(torch.log(probabilities[torch.arange(4), torch.tensor(labels)] + 1e-7))
+    F.cross_entropy(xt, torch.tensor(labels)).backward()
+    layer = convention()
+    assert_close(layer.forward(x.copy(), labels), loss)
+    assert_close(layer.backward(), xt.grad)
+
+
+def batch_norm_convention(init, unbiased_running_var):
+    """Two training steps and an inference against F.batch_norm started from torch's running
+    statistics (zeros, and zeros or ones); torch feeds the unbiased variance into the running
+    average, so for a biased convention the batch parts are scaled by (N − 1)/N (one N throughout)."""
+    def check(convention):
+        rng = np.random.default_rng(4)
+        n, d, momentum = 5, 3, 0.8
+        gamma, beta = rng.normal(1.0, 0.5, size=d), rng.normal(size=d)
+        layer = convention(gamma.copy(), beta.copy(), momentum)
+        start_var = np.ones(d) if init == "ones" else np.zeros(d)
+        torch_mean, torch_var = tensor(np.zeros(d)), tensor(start_var)
+        for _ in range(2):
+            x, dout = standardised(rng, n, d), rng.normal(size=(n, d))
+            xt, gt, bt = tensor(x, True), tensor(gamma, True), tensor(beta, True)
+            expected = F.batch_norm(xt, torch_mean, torch_var, gt, bt, training=True,
+                                    momentum=1.0 - momentum, eps=layers.BN_EPS)
+            expected.backward(tensor(dout))
+            assert_close(layer.forward(x.copy(), train_flg=True), expected)
+            assert_close(layer.backward(dout.copy()), xt.grad, atol=1e-10)
+            assert_close(layer.dgamma, gt.grad)
+            assert_close(layer.dbeta, bt.grad)
+        assert_close(layer.running_mean, torch_mean)
+        decayed = momentum ** 2 * start_var
+        scale = 1.0 if unbiased_running_var else (n - 1) / n
+        assert_close(layer.running_var - decayed, (torch_var.numpy() - decayed) * scale)
+        x = rng.normal(size=(2, d))
+        inference = F.batch_norm(tensor(x), tensor(layer.running_mean), tensor(layer.running_var),
+                                 tensor(gamma), tensor(beta), training=False, eps=layers.BN_EPS)
+        assert_close(layer.forward(x.copy(), train_flg=False), inference)
+    return check
+
+
+def max_pool_minus_inf_padding(convention):
+    """All values negative, so that a zero pad would win every border window: torch pads with −∞."""
+    rng = np.random.default_rng(5)
+    x = -1.0 - rng.permutation(2 * 2 * 5 * 6).reshape(2, 2, 5, 6) / 10.0
+    xt = tensor(x, True)
+    expected = F.max_pool2d(xt, (2, 3), stride=2, padding=1)
+    dout = rng.normal(size=tuple(expected.shape))
+    expected.backward(tensor(dout))
+    layer = convention(2, 3, 2, 1)
+    assert_close(layer.forward(x.copy()), expected)
+    assert_close(layer.backward(dout.copy()), xt.grad)
+
+
+def slow_max_pool_last_of_ties(x, dout, pool_h, pool_w, stride):
+    """Max pooling written as loops, keeping the last of equal maxima (>= while scanning each window)."""
+    dx = np.zeros_like(x)
+    N, C, out_h, out_w = dout.shape
+    out = np.zeros(dout.shape)
+    for n in range(N):
+        for c in range(C):
+            for i in range(out_h):
+                for j in range(out_w):
+                    best, where = -np.inf, None
+                    for u in range(pool_h):
+                        for v in range(pool_w):
+                            value = x[n, c, i * stride + u, j * stride + v]
+                            if value >= best:
+                                best, where = value, (i * stride + u, j * stride + v)
+                    out[n, c, i, j] = best
+                    dx[n, c, where[0], where[1]] += dout[n, c, i, j]
+    return out, dx
+
+
+def max_pool_last_of_ties(convention):
+    """Ties everywhere (values from {0, 1, 2}), overlapping windows: the slow loop's last-of-ties."""
+    rng = np.random.default_rng(6)
+    x = rng.integers(0, 3, size=(2, 2, 5, 6)).astype(np.float64)
+    dout = rng.normal(size=(2, 2, 4, 5))
+    out, dx = slow_max_pool_last_of_ties(x, dout, 2, 2, 1)
+    layer = convention(2, 2, 1, 0)
+    assert_close(layer.forward(x.copy()), out)
+    assert_close(layer.backward(dout.copy()), dx)
+
+
+# One oracle per accepted convention, in the registry's order.
+LAYER_CONVENTION_ORACLES = {
+    "layers.Relu": [relu_derivative_one_at_zero],
+    "layers.SoftmaxWithLoss": [softmax_loss_with_delta],
+    "layers.BatchNormalization": [batch_norm_convention("ones", False), batch_norm_convention("zeros", True),
+                                  batch_norm_convention("ones", True)],
+    "layers.Pooling": [max_pool_minus_inf_padding, max_pool_last_of_ties],
+}
+LAYER_EXERCISES = [e for e in REGISTRY if e.startswith("layers.")]
+
+
+@pytest.mark.parametrize("exercise_id", LAYER_EXERCISES)
+def test_every_accepted_layer_convention_has_an_oracle(exercise_id):
+    conventions = REGISTRY[exercise_id].accepted_conventions
+    assert len(LAYER_CONVENTION_ORACLES.get(exercise_id, [])) == len(conventions), \
+        f"{exercise_id}: {len(conventions)} accepted conventions, oracles for {len(LAYER_CONVENTION_ORACLES.get(exercise_id, []))}"
+
+
+CONVENTION_CHECKS = [(e, i) for e, oracles in LAYER_CONVENTION_ORACLES.items() for i in range(len(oracles))]
+
+
+@pytest.mark.parametrize("exercise_id, index", CONVENTION_CHECKS)
+def test_accepted_layer_convention_matches_its_oracle(exercise_id, index):
+    LAYER_CONVENTION_ORACLES[exercise_id][index](REGISTRY[exercise_id].accepted_conventions[index])
+
+
+def test_the_reference_pooling_agrees_with_the_slow_loop_without_ties_and_not_with_ties():
+    """The last-of-ties oracle is a real oracle: it agrees with the reference (first of ties) on
+    distinct values and parts from it on ties."""
+    rng = np.random.default_rng(7)
+    distinct = rng.permutation(2 * 5 * 6).reshape(1, 2, 5, 6) / 4.0
+    dout = rng.normal(size=(1, 2, 4, 5))
+    layer = layers.Pooling(2, 2, 1, 0)
+    out, dx = slow_max_pool_last_of_ties(distinct, dout, 2, 2, 1)
+    assert_close(layer.forward(distinct.copy()), out)
+    assert_close(layer.backward(dout.copy()), dx)
+    tied = np.zeros((1, 2, 5, 6))
+    layer.forward(tied.copy())
+    assert not np.allclose(layer.backward(dout.copy()), slow_max_pool_last_of_ties(tied, dout, 2, 2, 1)[1])
+
+
+def test_max_pooling_with_ties_sends_the_whole_gradient_to_the_first_like_torch():
+    """torch's CPU max_pool2d keeps the first of equal maxima, as the reference does."""
+    x = np.array([[[[4.0, 4.0, 2.5, 1.0], [-1.0, 0.5, 2.5, 0.0], [0.0, 0.0, 3.0, 1.0], [0.0, 0.0, 2.0, -1.0]]]])
+    dout = np.array([[[[1.5, -2.0], [0.5, 3.0]]]])
+    xt = tensor(x, True)
+    F.max_pool2d(xt, 2, stride=2).backward(tensor(dout))
+    layer = layers.Pooling(2, 2, 2, 0)
+    layer.forward(x.copy())
+    assert_close(layer.backward(dout.copy()), xt.grad)

@@ -123,3 +123,89 @@ def test_amsgrad_differs_from_adam_when_gradients_shrink():
         adam.update(p_adam, grad)
         amsgrad.update(p_ams, grad)
     assert np.max(np.abs(p_adam["W"] - p_ams["W"])) > 1e-4
+
+
+# accepted conventions ------------------------------------------------------------------------------
+# Each convention the registry accepts besides the reference is checked against torch here, not
+# against the reference: a convention that agreed with a broken reference would otherwise make
+# the registry's own tests pass with both wrong.
+
+def textbook_eps(beta2, eps=1e-7):
+    """The textbook's lr_t form as torch's Adam: ε_t = 1e-7/√(1 − β2ᵗ) before step t.
+
+    lr_t·m/(√v + 1e-7) with lr_t = lr·√(1 − β2ᵗ)/(1 − β1ᵗ) equals lr·m̂/(√v̂ + ε_t), since
+    √v̂ = √v/√(1 − β2ᵗ); torch reads ε from the parameter group at every step.
+    """
+    def set_eps(theirs, step):
+        for group in theirs.param_groups:
+            group["eps"] = eps / np.sqrt(1.0 - beta2 ** step)
+    return set_eps
+
+
+def run_convention(ours, make_torch, seed, before_step=None):
+    """Like run_both, with a hook that adjusts the torch optimizer before each step."""
+    params, grads = problem(seed)
+    tensors = {key: torch.tensor(value.copy(), dtype=torch.float64, requires_grad=True)
+               for key, value in params.items()}
+    theirs = make_torch(list(tensors.values()))
+    for step, grad in enumerate(grads, start=1):
+        ours.update(params, {key: value.copy() for key, value in grad.items()})
+        for key, tensor in tensors.items():
+            tensor.grad = torch.tensor(grad[key], dtype=torch.float64)
+        if before_step:
+            before_step(theirs, step)
+        theirs.step()
+        for key in params:
+            np.testing.assert_allclose(params[key], tensors[key].detach().numpy(), rtol=1e-10, atol=1e-13,
+                                       err_msg=f"{key} after step {step}")
+
+
+from autograder.catalog import optim as catalog  # noqa: E402 - the conventions live in the catalog
+from autograder.registry import load  # noqa: E402
+
+REGISTRY = load()
+
+CONVENTION_ORACLES = {
+    # class name: (hyperparameter sets, torch optimizer for (params, hyperparameters), hook)
+    "AdamTextbook": (
+        [dict(lr=0.001, beta1=0.9, beta2=0.999), dict(lr=0.01, beta1=0.8, beta2=0.99)],
+        lambda p, h: torch.optim.Adam(p, lr=h["lr"], betas=(h["beta1"], h["beta2"])),
+        lambda h: textbook_eps(h["beta2"])),
+    "AMSGradTextbook": (
+        [dict(lr=0.001, beta1=0.9, beta2=0.999), dict(lr=0.01, beta1=0.8, beta2=0.9)],
+        lambda p, h: torch.optim.Adam(p, lr=h["lr"], betas=(h["beta1"], h["beta2"]), amsgrad=True),
+        lambda h: textbook_eps(h["beta2"])),
+    "RMSpropTorchEps": (
+        [dict(lr=0.01, decay_rate=0.99), dict(lr=0.05, decay_rate=0.9)],
+        lambda p, h: torch.optim.RMSprop(p, lr=h["lr"], alpha=h["decay_rate"], eps=1e-8),
+        lambda h: None),
+}
+
+OPTIMIZER_CONVENTIONS = [(exercise_id, convention.__name__)
+                         for exercise_id in ("optim.SGD", "optim.Momentum", "optim.AdaGrad", "optim.RMSprop",
+                                             "optim.Adam", "optim.AMSGrad")
+                         for convention in REGISTRY[exercise_id].accepted_conventions]
+
+
+def test_every_accepted_optimizer_convention_has_an_oracle():
+    assert OPTIMIZER_CONVENTIONS, "no accepted conventions found"
+    missing = [name for _, name in OPTIMIZER_CONVENTIONS if name not in CONVENTION_ORACLES]
+    assert not missing, f"accepted conventions without a torch oracle: {missing}"
+
+
+@pytest.mark.parametrize("exercise_id, name", OPTIMIZER_CONVENTIONS)
+def test_accepted_optimizer_convention_matches_torch(exercise_id, name):
+    convention = next(c for c in REGISTRY[exercise_id].accepted_conventions if c.__name__ == name)
+    settings, make_torch, hook = CONVENTION_ORACLES[name]
+    for seed, hyperparameters in enumerate(settings, start=10):
+        run_convention(convention(**hyperparameters), lambda p: make_torch(p, hyperparameters), seed,
+                       hook(hyperparameters))
+
+
+def test_the_textbook_oracle_tells_the_two_adam_forms_apart():
+    """The ε_t trick is exact: the explicit form (ε = 1e-8) fails against it, the textbook form passes."""
+    hyperparameters = dict(lr=0.01, beta1=0.8, beta2=0.99)
+    make = lambda p: torch.optim.Adam(p, lr=0.01, betas=(0.8, 0.99))  # noqa: E731
+    run_convention(catalog.AdamTextbook(**hyperparameters), make, 3, textbook_eps(0.99))
+    with pytest.raises(AssertionError):
+        run_convention(optim.Adam(**hyperparameters), make, 3, textbook_eps(0.99))

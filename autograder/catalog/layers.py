@@ -2,8 +2,11 @@
 
 Layers are checked through the ``layer`` driver: the checker builds the student's class with the
 case's constructor arguments and runs its steps (forward, backward, ...), recording every result
-and, at the end, the parameter gradients. The dropout layers draw random masks and are checked
-by the property summary of ``autograder/runtime/dropout_properties.py``.
+and, at the end, the parameter gradients. Every layer class has a case with two layers of the
+class interleaved (forward 1, forward 2, backward 2, backward 1, see :func:`layers_case`), so
+that state kept on the class or in a module-level variable instead of the instance fails. The
+dropout layers draw random masks and are checked by the property summary of
+``autograder/runtime/dropout_properties.py``.
 
 Most wrong implementations below are written as small configurable classes (``_bn(...)``,
 ``_softmax_loss(...)``) so that each mistake differs from the reference in exactly one place.
@@ -15,7 +18,7 @@ from reference.activation import softmax
 from reference.conv import col2im, conv_output_size, im2col
 
 from ..gradcheck import layer_gradients, numerical_gradient
-from ..registry import exercise, fixed, layer_case, mistake
+from ..registry import Case, exercise, fixed, layer_case, mistake
 
 
 def _values(*shape, seed, scale=1.0):
@@ -27,11 +30,82 @@ def _shape(rng, low, high, ndim):
     return tuple(int(n) for n in rng.integers(low, high + 1, size=ndim))
 
 
+def layers_case(name: str, inits: list, *steps) -> Case:
+    """A case with several layers of one class, numbered from 1 (the ``layer`` driver's form).
+
+    ``inits`` holds each layer's constructor keywords; a step is ``(layer, method, args...)``,
+    with an optional dict of keywords last, as in ``layer_case``. Outputs are labelled
+    ``layer 1: forward``, ``layer 2: backward #2`` ... (see ``drivers.layer_labels``).
+    """
+    base = layer_case(name, {}, *(step[1:] for step in steps))
+    # A copy of every array: two steps never share one (a layer may change its dout in place).
+    plain = [(method, tuple(np.array(a) if isinstance(a, np.ndarray) else a for a in args), kwargs)
+             for method, args, kwargs in base.inputs["steps"]]
+    return Case(base.name, {"init": [layer_case(name, init).inputs["init"] for init in inits],
+                            "steps": [(step[0], *normalised) for step, normalised in zip(steps, plain)]},
+                base.name_ja)
+
+
+def interleaved(name: str, inits: list, forwards: list, douts: list) -> Case:
+    """Two layers, forward 1, forward 2, backward 2, backward 1: each backward must use its own
+    layer's cache. ``forwards`` holds each layer's forward arguments (a tuple), ``douts`` each
+    backward's (a tuple, empty for ``backward()``)."""
+    return layers_case(name, inits, (1, "forward", *forwards[0]), (2, "forward", *forwards[1]),
+                       (2, "backward", *douts[1]), (1, "backward", *douts[0]))
+
+
+def interleaved_cases(name: str, first: Case, second: Case) -> Case:
+    """The forward and backward of two one-layer cases (``layer_case``), interleaved as two
+    layers: forward 1, forward 2, backward 2, backward 1."""
+    (f1, b1), (f2, b2) = first.inputs["steps"], second.inputs["steps"]
+    return layers_case(name, [first.inputs["init"], second.inputs["init"]],
+                       (1, f1[0], *f1[1], f1[2]), (2, f2[0], *f2[1], f2[2]),
+                       (2, b2[0], *b2[1], b2[2]), (1, b1[0], *b1[1], b1[2]))
+
+
+def reforward_case(name: str, first: Case, second: Case) -> Case:
+    """One layer built as in ``first``: forward on first's input, forward on second's, then
+    second's backward, which must use the cache of the second forward (same shapes in both)."""
+    (f1, _), (f2, b2) = first.inputs["steps"], second.inputs["steps"]
+    base = layer_case(name, {})
+    return Case(base.name, {"init": first.inputs["init"], "steps": [f1, f2, b2]}, base.name_ja)
+
+
+def _state_on_class(layer_class, *names):
+    """``layer_class`` with the attributes ``names`` kept on the class, shared by all its instances
+    (as ``type(self).x = x`` or a module-level cache would): one layer's backward then reads what
+    another layer's forward stored."""
+
+    class SharedState(layer_class):
+        def __setattr__(self, name, value):
+            if name in names:
+                setattr(type(self), name, value)
+            else:
+                super().__setattr__(name, value)
+
+    SharedState.__name__ = SharedState.__qualname__ = f"{layer_class.__name__}SharedState"
+    return SharedState
+
+
+def _caches_first_input(layer_class, *names):
+    """``layer_class`` that stores the attributes ``names`` only the first time (a cache that a
+    second forward does not refresh), so a backward after two forwards uses the first input."""
+
+    class FirstCache(layer_class):
+        def __setattr__(self, name, value):
+            if name in names and getattr(self, name, None) is not None:
+                return
+            super().__setattr__(name, value)
+
+    FirstCache.__name__ = FirstCache.__qualname__ = f"{layer_class.__name__}FirstCache"
+    return FirstCache
+
+
 # layers.Affine ------------------------------------------------------------------------------------
 
 def random_affine(rng):
     n = int(rng.integers(1, 6))
-    sample = _shape(rng, 2, 4, int(rng.choice([1, 3])))  # (D,) or (C, H, W)
+    sample = _shape(rng, 2, 4, int(rng.choice([1, 2, 3])))  # (D,), (T, D) or (C, H, W)
     d, h = int(np.prod(sample)), int(rng.integers(1, 5))
     return layer_case("random", {"W": rng.normal(size=(d, h)), "b": rng.normal(size=h)},
                       ("forward", rng.normal(size=(n, *sample))),
@@ -83,8 +157,40 @@ class AffineEinsum:
         return np.einsum("nh,dh->nd", dout, self.W).reshape(self.x.shape)
 
 
+class AffineImagesOnly(ref.Affine):
+    """Flattens (N, C, H, W) images but leaves any other shape as it is: (N, T, D) fails."""
+
+    def forward(self, x):
+        if x.ndim != 4:
+            self.original_shape, self.x = x.shape, x
+            return x @ self.W + self.b
+        return super().forward(x)
+
+
+class AffineDwMean(ref.Affine):
+    def backward(self, dout):
+        dx = super().backward(dout)
+        self.dW = self.dW / len(dout)
+        return dx
+
+
+class AffineDbNotSummed(ref.Affine):
+    def backward(self, dout):
+        dx = super().backward(dout)
+        self.db = dout[0]  # the first sample's gradient, not the sum over the batch
+        return dx
+
+
+class AffineDbSummedOverFeatures(ref.Affine):
+    def backward(self, dout):
+        dx = super().backward(dout)
+        self.db = np.sum(dout, axis=1)
+        return dx
+
+
 AFFINE_W = np.array([[0.5, -1.0], [1.5, 0.25], [-0.5, 2.0]])
 AFFINE_IMAGE_W = _values(8, 3, seed=11)
+AFFINE_SEQUENCE_W = _values(6, 2, seed=18)  # D = T·D' = 3·2 for (N, T, D') = (2, 3, 2) sequences
 
 exercise(
     "layers.Affine", ref.Affine,
@@ -95,9 +201,22 @@ exercise(
                 ("forward", _values(2, 2, 2, 2, seed=12)),
                 ("backward", _values(2, 3, seed=13))),
      layer_case("one sample", {"W": AFFINE_W, "b": [0.0, 0.0]},
-                ("forward", [[2.0, -1.0, 0.5]]), ("backward", [[1.0, 1.0]]))],
+                ("forward", [[2.0, -1.0, 0.5]]), ("backward", [[1.0, 1.0]])),
+     layer_case("sequences (2, 3, 2) flattened to D = 6", {"W": AFFINE_SEQUENCE_W, "b": [0.5, -0.5]},
+                ("forward", _values(2, 3, 2, seed=19)), ("backward", [[1.0, -0.5], [2.0, 0.25]])),
+     layer_case("two forwards, then backward: dW from the second input", {"W": AFFINE_W, "b": [0.1, -0.2]},
+                ("forward", [[1.0, 2.0, 3.0], [-1.0, 0.5, 0.0]]), ("forward", [[0.5, -2.0, 1.0], [3.0, 1.0, -1.5]]),
+                ("backward", [[1.0, -1.0], [0.5, 2.0]])),
+     interleaved("two layers, (2, 2, 3) and (2, 3, 2) inputs", [
+         {"W": AFFINE_SEQUENCE_W, "b": [0.5, -0.5]}, {"W": _values(6, 2, seed=110), "b": [0.0, 1.0]}],
+         [(_values(2, 2, 3, seed=111),), (_values(2, 3, 2, seed=112),)],
+         [([[1.0, -0.5], [2.0, 0.25]],), ([[-1.0, 0.5], [0.75, 1.5]],)])],
     generate=random_affine, driver="layer", driver_options={"attributes": ("dW", "db")},
     test_implementations=(AffineEinsum,),
+    wrong_implementations=(
+        _state_on_class(ref.Affine, "x", "original_shape"), _caches_first_input(ref.Affine, "x", "original_shape"),
+        AffineImagesOnly, AffineDwMean, AffineDbNotSummed, AffineDbSummedOverFeatures,
+    ),
     mistakes=(
         mistake("dx-not-reshaped", AffineFlatDx,
                 en="backward must return dx in the shape x had: keep x.shape in forward and end with "
@@ -164,15 +283,21 @@ class ReluOfDout(ref.Relu):
 
 
 RELU_X = [[1.0, -2.0, 0.0], [-0.5, 3.0, 2.0]]
+RELU_X2 = [[-1.5, 2.0, 0.5], [1.0, -3.0, 0.25]]  # positive exactly where RELU_X is not (its 0 aside)
+RELU_DOUT = [[2.0, 1.0, 5.0], [-1.0, -3.0, 0.5]]
 
 exercise(
     "layers.Relu", ref.Relu,
-    [layer_case("a (2, 3) batch with a 0", {}, ("forward", RELU_X), ("backward", [[2.0, 1.0, 5.0], [-1.0, -3.0, 0.5]])),
+    [layer_case("a (2, 3) batch with a 0", {}, ("forward", RELU_X), ("backward", RELU_DOUT)),
      layer_case("images (1, 2, 2, 2)", {}, ("forward", _values(1, 2, 2, 2, seed=21)),
-                ("backward", _values(1, 2, 2, 2, seed=22)))],
+                ("backward", _values(1, 2, 2, 2, seed=22))),
+     layer_case("two forwards, then backward: the mask of the second input", {},
+                ("forward", RELU_X), ("forward", RELU_X2), ("backward", RELU_DOUT)),
+     interleaved("two layers", [{}, {}], [(RELU_X,), (RELU_X2,)], [(RELU_DOUT,), (RELU_DOUT,)])],
     generate=random_activation_layer, driver="layer",
     accepted_conventions=(ReluOneAtZero,),
     test_implementations=(ReluTextbook,),
+    wrong_implementations=(_state_on_class(ref.Relu, "mask"), _caches_first_input(ref.Relu, "mask")),
     mistakes=(
         mistake("ignores-dout", ReluIgnoresDout,
                 en="backward returns the local derivative (0 or 1) alone: multiply it by dout, i.e. "
@@ -227,15 +352,22 @@ class SigmoidTanh:
         return dout * self.out * (1.0 - self.out)
 
 
+SIGMOID_X = [[-1.5, 0.5, 2.0], [0.0, -0.25, 4.0]]
+SIGMOID_X2 = [[2.5, -1.0, 0.0], [-3.0, 1.5, -0.5]]
+SIGMOID_DOUT = [[0.5, -1.0, 2.0], [1.0, 3.0, -0.5]]
+
 exercise(
     "layers.Sigmoid", ref.Sigmoid,
     [layer_case("x = [-2, 0, 3]", {}, ("forward", [-2.0, 0.0, 3.0]), ("backward", [1.0, 2.0, -1.0])),
      layer_case("x = ±1000", {}, ("forward", [[-1000.0, -30.0], [30.0, 1000.0]]),
                 ("backward", [[1.0, 1.0], [1.0, 1.0]])),
-     layer_case("a (2, 3) batch", {}, ("forward", [[-1.5, 0.5, 2.0], [0.0, -0.25, 4.0]]),
-                ("backward", [[0.5, -1.0, 2.0], [1.0, 3.0, -0.5]]))],
+     layer_case("a (2, 3) batch", {}, ("forward", SIGMOID_X), ("backward", SIGMOID_DOUT)),
+     layer_case("two forwards, then backward: the output of the second", {},
+                ("forward", SIGMOID_X), ("forward", SIGMOID_X2), ("backward", SIGMOID_DOUT)),
+     interleaved("two layers", [{}, {}], [(SIGMOID_X,), (SIGMOID_X2,)], [(SIGMOID_DOUT,), (SIGMOID_DOUT,)])],
     generate=random_activation_layer, driver="layer",
     test_implementations=(SigmoidTanh, SigmoidTextbook),
+    wrong_implementations=(_state_on_class(ref.Sigmoid, "out"), _caches_first_input(ref.Sigmoid, "out")),
     mistakes=(
         mistake("uses-input", SigmoidUsesInput,
                 en="The derivative is y(1 − y) with the OUTPUT y = σ(x) saved in forward, not x(1 − x) with the input.",
@@ -254,7 +386,8 @@ exercise(
 DELTA = 1e-7  # the textbook's constant inside log(y + δ), accepted as a variant
 
 
-def _softmax_loss(delta=0.0, *, returns="loss", batch_mean=True, column_max=False, one_hot_only=False):
+def _softmax_loss(delta=0.0, *, returns="loss", batch_mean=True, column_max=False, one_hot_only=False,
+                  uses_dout=True):
     """A SoftmaxWithLoss written with ``delta`` inside the log, and optionally one mistake."""
 
     class SoftmaxWithLoss:
@@ -283,7 +416,7 @@ def _softmax_loss(delta=0.0, *, returns="loss", batch_mean=True, column_max=Fals
             else:
                 dx = self.y.copy()
                 dx[np.arange(n), self.t] -= 1.0
-            return dout * dx / (n if batch_mean else 1)
+            return (dout if uses_dout else 1.0) * dx / (n if batch_mean else 1)
 
     return SoftmaxWithLoss
 
@@ -301,6 +434,11 @@ def _both(**options):
     return _softmax_loss(0.0, **options), _softmax_loss(DELTA, **options)
 
 
+SOFTMAX_X = [[0.5, -1.0, 2.0, 0.0], [1.5, 1.5, 0.0, -2.0], [-0.5, 0.25, 0.75, 3.0]]
+SOFTMAX_T = np.array([2, 0, 3])
+SOFTMAX_X2 = [[2.0, 0.5, -1.5, 1.0], [-1.0, 0.0, 2.5, 0.5], [0.25, -2.0, 1.0, 1.5]]
+SOFTMAX_T2 = np.array([1, 3, 0])
+
 exercise(
     "layers.SoftmaxWithLoss", ref.SoftmaxWithLoss,
     [layer_case("one-hot labels, a (2, 3) batch", {},
@@ -309,11 +447,24 @@ exercise(
                 ("forward", [[0.5, -1.0, 2.0, 0.0], [1.5, 1.5, 0.0, -2.0], [-0.5, 0.25, 0.75, 3.0]],
                  np.array([2, 0, 3])), ("backward", 1.0)),
      layer_case("scores near ±1000, a true class with probability e^-20", {},
-                ("forward", [[1010.0, 1000.0, 990.0], [-1000.0, -1001.0, -999.0]], np.array([2, 1])), ("backward",))],
+                ("forward", [[1010.0, 1000.0, 990.0], [-1000.0, -1001.0, -999.0]], np.array([2, 1])), ("backward",)),
+     layer_case("backward(2.5): the loss scaled upstream", {},
+                ("forward", SOFTMAX_X, SOFTMAX_T), ("backward", 2.5)),
+     layer_case("two forwards, then backward: y and t of the second", {},
+                ("forward", SOFTMAX_X, SOFTMAX_T), ("forward", SOFTMAX_X2, SOFTMAX_T2), ("backward",)),
+     interleaved("two layers", [{}, {}], [(SOFTMAX_X, SOFTMAX_T), (SOFTMAX_X2, SOFTMAX_T2)], [(), ()])],
     generate=random_softmax_loss, driver="layer",
     accepted_conventions=(_softmax_loss(DELTA),),  # the textbook: cross_entropy_error(softmax(x), t) with log(y + 1e-7)
     test_implementations=(_softmax_loss(1e-300),),
+    wrong_implementations=(_state_on_class(ref.SoftmaxWithLoss, "y", "t"),
+                           _caches_first_input(ref.SoftmaxWithLoss, "y", "t")),
     mistakes=(
+        mistake("ignores-dout", *_both(uses_dout=False),
+                en="backward must multiply by dout: dx = dout·(y − t)/N. The textbook leaves dout out because "
+                   "the loss is the last layer (dout = 1), but a loss that is scaled or weighted upstream "
+                   "passes another dout.",
+                ja="backward では dout を掛けてください: dx = dout·(y − t)/N。教科書では損失が最後の層で dout = 1 なので"
+                   "省いていますが、損失に係数を掛けるなどすると別の dout が渡されます。"),
         mistake("returns-probabilities", *_both(returns="probabilities"),
                 en="forward must return the loss (a number), not the softmax probabilities: keep y for "
                    "backward in self.y and return cross_entropy_error(y, t).",
@@ -341,14 +492,16 @@ exercise(
 # layers.BatchNormalization ------------------------------------------------------------------------
 
 def _bn(*, eps=ref.BN_EPS, init="zeros", ddof=0, running_ddof=0, inference="running",
-        momentum_swapped=False, backward="exact"):
+        momentum_swapped=False, backward="exact", updates_at_inference=False, running_of="var"):
     """A batch normalisation written step by step, with one choice per argument.
 
     ddof: the variance that normalises (1 = the unbiased-variance mistake); running_ddof: the
     variance that enters the running statistics (1 = PyTorch's, accepted); init: what a None
     running_var starts from ("zeros" as the textbook, "ones" as PyTorch); inference: "running"
     or "batch" statistics; backward: "exact", "textbook" (the chain rule node by node) or
-    "constant-stats" (a mistake).
+    "constant-stats" (a mistake); updates_at_inference: the running statistics also move in
+    inference (a mistake); running_of: "var", or "std" (the standard deviation averaged instead
+    of the variance, a mistake).
     """
 
     class BatchNormalization:
@@ -363,6 +516,8 @@ def _bn(*, eps=ref.BN_EPS, init="zeros", ddof=0, running_ddof=0, inference="runn
             if self.running_var is None:
                 self.running_var = np.zeros(d) if init == "zeros" else np.ones(d)
             if not train_flg and inference == "running":
+                if updates_at_inference:
+                    self._update_running(x)
                 return self.gamma * (x - self.running_mean) / np.sqrt(self.running_var + eps) + self.beta
             mu = x.mean(axis=0)
             self.xc = x - mu
@@ -370,11 +525,16 @@ def _bn(*, eps=ref.BN_EPS, init="zeros", ddof=0, running_ddof=0, inference="runn
             self.std = np.sqrt(var + eps)
             self.xn = self.xc / self.std
             if train_flg:
-                m = 1.0 - self.momentum if momentum_swapped else self.momentum
-                running = np.var(x, axis=0, ddof=running_ddof) if running_ddof != ddof else var
-                self.running_mean = m * self.running_mean + (1 - m) * mu
-                self.running_var = m * self.running_var + (1 - m) * running
+                self._update_running(x)
             return self.gamma * self.xn + self.beta
+
+        def _update_running(self, x):
+            m = 1.0 - self.momentum if momentum_swapped else self.momentum
+            running = np.var(x, axis=0, ddof=running_ddof)
+            if running_of == "std":
+                running = np.sqrt(running)
+            self.running_mean = m * self.running_mean + (1 - m) * x.mean(axis=0)
+            self.running_var = m * self.running_var + (1 - m) * running
 
         def backward(self, dout):
             n = len(dout)
@@ -422,6 +582,12 @@ BN_X = [[1.0, -2.0, 3.5], [2.5, 0.5, -1.0], [-0.5, 1.5, 2.0], [3.0, -1.0, 0.5]]
 BN_DOUT = [[0.5, -1.0, 2.0], [1.0, 0.0, -0.5], [-1.5, 2.0, 1.0], [0.25, 1.0, -2.0]]
 BN_X2 = [[2.0, 0.0, -1.5], [-1.0, 3.0, 1.0], [0.5, -2.0, 2.5], [4.5, 1.0, 0.0]]
 BN_X3 = [[1.0, 1.0, 1.0], [0.0, -1.0, 2.0]]
+# The second feature is the same in every sample (a dead unit): its batch variance is exactly 0, so
+# x̂ = 0/√ε = 0 whatever ε, and with the same dout in every sample its dx is exactly 0 too; only a
+# missing ε (0/0 = nan) shows. Its running variance stays well above ε (given, then only shrinking).
+BN_DEAD_X = [[1.0, 2.0, 3.5], [2.5, 2.0, -1.0], [-0.5, 2.0, 2.0], [3.0, 2.0, 0.5]]
+BN_DEAD_DOUT = [[0.5, 0.75, 2.0], [1.0, 0.75, -0.5], [-1.5, 0.75, 1.0], [0.25, 0.75, -2.0]]
+BN_GIVEN = {"running_mean": [0.5, -0.5, 1.0], "running_var": [2.0, 1.0, 1.5]}
 
 exercise(
     "layers.BatchNormalization", ref.BatchNormalization,
@@ -435,15 +601,49 @@ exercise(
                 {"gamma": [1.5, 0.5, 1.0], "beta": [0.0, 1.0, -1.0], "momentum": 0.3},
                 ("forward", BN_X, {"train_flg": True}), ("backward", BN_DOUT),
                 ("forward", BN_X2, {"train_flg": True}), ("backward", BN_DOUT),
-                ("forward", BN_X3, {"train_flg": False}))],
-    generate=random_batch_norm, driver="layer", driver_options={"attributes": ("dgamma", "dbeta")},
+                ("forward", BN_X3, {"train_flg": False})),
+     layer_case("a feature with zero batch variance (a dead unit)",
+                {"gamma": [1.0, 2.0, 0.5], "beta": [0.0, 0.5, -1.0], **BN_GIVEN},
+                ("forward", BN_DEAD_X), ("backward", BN_DEAD_DOUT), ("forward", BN_X3, {"train_flg": False})),
+     layer_case("train, then the same inference twice: inference leaves the running statistics alone",
+                {"gamma": [1.5, 0.5, 1.0], "beta": [0.0, 1.0, -1.0], "momentum": 0.5, **BN_GIVEN},
+                ("forward", BN_X), ("backward", BN_DOUT),
+                ("forward", BN_X2, {"train_flg": False}), ("forward", BN_X2, {"train_flg": False})),
+     layers_case("two layers: train 1, train 2, backward 2, backward 1, inference 1, inference 2",
+                 [{"gamma": [0.5, 2.0, -1.0], "beta": [1.0, -0.5, 0.25], **BN_GIVEN},
+                  {"gamma": [1.5, 0.5, 1.0], "beta": [0.0, 1.0, -1.0], "momentum": 0.3}],
+                 (1, "forward", BN_X), (2, "forward", BN_X2), (2, "backward", BN_DOUT), (1, "backward", BN_DEAD_DOUT),
+                 (1, "forward", BN_X3, {"train_flg": False}), (2, "forward", BN_X3, {"train_flg": False}))],
+    generate=random_batch_norm, driver="layer",
+    # The running statistics are compared after the steps too (the textbook's names, which the
+    # constructor's arguments give them), so an update that inference makes and a second
+    # inference would undo cannot hide.
+    driver_options={"attributes": ("dgamma", "dbeta", "running_mean", "running_var")},
     # ε from 1e-8 to 1e-5 (the reference uses 1e-6) moves results by up to ~3e-5 relative, and dx,
     # a difference of terms of size ~|γ·dout|/σ, by up to ~2e-5 absolute (measured on 300 random cases
     # with each ε): the tolerance leaves a margin of 2 or more. Every mistake moves them by percents.
     rtol=1e-4, atol=5e-5,
     accepted_conventions=(_bn(init="ones"), _bn(running_ddof=1), _bn(init="ones", running_ddof=1)),
     test_implementations=(_bn(eps=1e-8, backward="textbook"), _bn(eps=1e-5), _bn(eps=1e-5, init="ones", running_ddof=1)),
+    wrong_implementations=(
+        _state_on_class(ref.BatchNormalization, "x_hat", "std"),
+        _state_on_class(ref.BatchNormalization, "running_mean", "running_var"),
+        _caches_first_input(ref.BatchNormalization, "x_hat", "std"),
+        _bn(running_of="std"),
+    ),
     mistakes=(
+        mistake("missing-eps", _bn(eps=0.0), _bn(eps=0.0, backward="textbook"),
+                en="Add a small ε to the variance inside the square root, √(σ² + ε) (the textbook uses 10e-7): "
+                   "a feature that is the same in every sample of the batch has σ² = 0, and without ε "
+                   "(x − μ)/σ is 0/0 = nan.",
+                ja="平方根の中で分散に小さな ε を加えてください: √(σ² + ε) (教科書では 10e-7)。バッチ内のどのサンプルでも"
+                   "同じ値の特徴量は σ² = 0 なので、ε がないと (x − μ)/σ が 0/0 = nan になります。"),
+        mistake("stats-updated-at-inference", _bn(updates_at_inference=True),
+                en="Update running_mean and running_var only in training (train_flg=True): inference must "
+                   "leave them alone, or every prediction changes the statistics and the same input gives "
+                   "another output the next time.",
+                ja="running_mean と running_var は学習時 (train_flg=True) だけ更新してください。推論時に更新すると、"
+                   "予測のたびに統計量が変わり、同じ入力でも次は別の出力になります。"),
         mistake("unbiased-variance", _bn(ddof=1, running_ddof=1, backward="textbook"), _bn(ddof=1, running_ddof=1),
                 en="Batch normalisation divides by the biased variance of the batch, Σ(x − μ)²/N "
                    "(np.var(x, axis=0)), not the unbiased one with N − 1 (ddof=1).",
@@ -482,7 +682,7 @@ def random_dropout(rng):
 
 # The share of kept units is measured on 20 000 units (see dropout_properties.PROBE_SHAPE): 0.03 is
 # 8.5 standard deviations. Every mistake moves some recorded number by 0.075 or more (ratios are kept
-# 0.1 or more away from 0.5 and every |x| ≥ 0.5).
+# 0.1 or more away from 0.5 and every |x| ≥ 0.5) or turns a recorded property false.
 DROPOUT_ATOL = 0.03
 
 
@@ -501,12 +701,15 @@ DROPOUT_CASES = [
 
 
 def _dropout(*, inverted=False, keep_with_ratio=False, new_mask_in_backward=False, train_scale=None,
-             inference_scale=None, backward_scaled=True, draw="rand"):
+             inference_scale=None, backward_scaled=True, draw="rand", one_sample_mask=False,
+             reseeds=False, mask_on_class=False):
     """A dropout layer with one choice per argument.
 
     draw: "rand" (np.random.rand > ratio), "binomial" or "random" (another correct way to draw);
     train_scale / inference_scale: multiply the kept units / the inference output by this function
-    of the ratio (default: the form's own scale).
+    of the ratio (default: the form's own scale); one_sample_mask: draw a mask of one sample's shape
+    x.shape[1:] and broadcast it over the batch; reseeds: np.random.seed(0) in the constructor;
+    mask_on_class: the mask stored on the class, shared by all layers (the last three are wrong).
     """
 
     def keep_scale(ratio):
@@ -521,8 +724,18 @@ def _dropout(*, inverted=False, keep_with_ratio=False, new_mask_in_backward=Fals
     class DropoutLayer:
         def __init__(self, dropout_ratio=0.5):
             self.dropout_ratio = dropout_ratio
+            if reseeds:
+                np.random.seed(0)
+
+        def __setattr__(self, name, value):
+            if mask_on_class and name == "mask":
+                setattr(type(self), name, value)
+            else:
+                super().__setattr__(name, value)
 
         def _mask(self, shape):
+            if one_sample_mask:
+                shape = shape[1:]
             if keep_with_ratio:
                 return np.random.rand(*shape) < self.dropout_ratio
             if draw == "binomial":
@@ -544,6 +757,24 @@ def _dropout(*, inverted=False, keep_with_ratio=False, new_mask_in_backward=Fals
     return DropoutLayer
 
 
+def _dropout_stream_mistakes(inverted):
+    """The mistakes that both dropout layers share: one mask for the batch, and a reseeded stream."""
+    return (
+        mistake("one-mask-for-the-batch", _dropout(inverted=inverted, one_sample_mask=True),
+                en="Draw the mask with the shape of the whole input, np.random.rand(*x.shape): a mask of one "
+                   "sample's shape (x.shape[1:]) is broadcast over the batch, so every sample loses the same units.",
+                ja="マスクは入力全体の形状で作ってください: np.random.rand(*x.shape)。1 サンプル分の形状 (x.shape[1:]) の"
+                   "マスクはバッチ全体にブロードキャストされ、どのサンプルでも同じユニットが消えてしまいます。"),
+        mistake("reseeds", _dropout(inverted=inverted, reseeds=True),
+                en="Do not call np.random.seed inside the layer: it restarts NumPy's global random stream, so "
+                   "every new layer draws the same masks and the rest of the program's draws repeat. Seed once, "
+                   "outside, if you want reproducible runs.",
+                ja="層の中で np.random.seed を呼ばないでください。NumPy のグローバルな乱数列がやり直しになり、新しい層は"
+                   "毎回同じマスクを引き、プログラムの他の乱数も繰り返されます。再現性が必要なら、層の外で一度だけ"
+                   "シードを設定してください。"),
+    )
+
+
 def _same(ratio):
     return 1.0
 
@@ -556,10 +787,31 @@ def _inverse_keep(ratio):
     return 1.0 / (1.0 - ratio)
 
 
+def dropout_gradient_check(impl):
+    """backward against numerical gradients of sum(forward(x)·dout), the mask held fixed by seeding
+    NumPy's global generator alike before every forward (NumPy's state is restored afterwards)."""
+
+    class SameMask(impl):
+        def forward(self, x, train_flg=True):
+            np.random.seed(DROPOUT_CHECK_SEED)
+            return super().forward(x, train_flg)
+
+    state = np.random.get_state()
+    try:
+        return layer_gradients(SameMask, {"dropout_ratio": 0.4}, (_away_from_zero(3, 5, seed=33),),
+                               _away_from_zero(3, 5, seed=34))
+    finally:
+        np.random.set_state(state)
+
+
+DROPOUT_CHECK_SEED = 35
+
 exercise(
     "layers.Dropout", ref.Dropout, DROPOUT_CASES,
     generate=random_dropout, driver="dropout", rtol=1e-7, atol=DROPOUT_ATOL, hidden_random=6,
+    gradient_check=dropout_gradient_check,
     test_implementations=(_dropout(draw="binomial"), _dropout(draw="random")),
+    wrong_implementations=(_dropout(mask_on_class=True),),
     mistakes=(
         mistake("new-mask-in-backward", _dropout(new_mask_in_backward=True),
                 en="backward must use the mask that forward drew (self.mask), not draw a new one: the "
@@ -581,13 +833,16 @@ exercise(
                    "np.random.rand(*x.shape) > dropout_ratio, so that about 1 − ratio of them survive.",
                 ja="dropout_ratio は「消す」ユニットの割合です。np.random.rand(*x.shape) > dropout_ratio の"
                    "位置を残し、約 1 − ratio のユニットが残るようにしてください。"),
+        *_dropout_stream_mistakes(inverted=False),
     ),
 )
 
 exercise(
     "layers.InvertedDropout", ref.InvertedDropout, DROPOUT_CASES,
     generate=random_dropout, driver="dropout", rtol=1e-7, atol=DROPOUT_ATOL, hidden_random=6,
+    gradient_check=dropout_gradient_check,
     test_implementations=(_dropout(inverted=True, draw="binomial"), _dropout(inverted=True, draw="random")),
+    wrong_implementations=(_dropout(inverted=True, mask_on_class=True),),
     mistakes=(
         mistake("multiplies-by-keep-prob", _dropout(inverted=True, train_scale=_keep),
                 en="Inverted dropout DIVIDES the kept units by the keep probability 1 − ratio in training "
@@ -611,6 +866,7 @@ exercise(
                    "np.random.rand(*x.shape) > dropout_ratio, so that about 1 − ratio of them survive.",
                 ja="dropout_ratio は「消す」ユニットの割合です。np.random.rand(*x.shape) > dropout_ratio の"
                    "位置を残し、約 1 − ratio のユニットが残るようにしてください。"),
+        *_dropout_stream_mistakes(inverted=True),
     ),
 )
 
@@ -662,6 +918,15 @@ class ConvolutionFlipped(ref.Convolution):
         return dx
 
 
+class ConvolutionDbOverBatch(ref.Convolution):
+    """db summed over the batch and the output's width but not its height."""
+
+    def backward(self, dout):
+        dx = super().backward(dout)
+        self.db = dout.sum(axis=(0, 3))[:, 0]
+        return dx
+
+
 class ConvolutionLoops:
     """The definition, one output pixel at a time."""
 
@@ -703,10 +968,18 @@ exercise(
                 ("forward", [[[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 10.0]]]]),
                 ("backward", [[[[1.0, -1.0], [2.0, 0.5]]]])),
      _conv_case("2 images, 3 channels, 5×6, two 3×3 filters, pad 1", 41, 2, 3, 5, 6, 2, 3, 3, 1, 1),
-     _conv_case("stride 2, pad 1, three 2×3 filters on 7×6 images", 42, 2, 2, 7, 6, 3, 2, 3, 2, 1)],
+     _conv_case("stride 2, pad 1, three 2×3 filters on 7×6 images", 42, 2, 2, 7, 6, 3, 2, 3, 2, 1),
+     reforward_case("two forwards, then backward: dW from the second input",
+                    _conv_case("", 47, 2, 2, 4, 5, 2, 2, 2, 1, 0), _conv_case("", 48, 2, 2, 4, 5, 2, 2, 2, 1, 0)),
+     interleaved_cases("two layers, pad 1",
+                       _conv_case("", 49, 2, 2, 4, 5, 2, 3, 3, 1, 1), _conv_case("", 50, 2, 2, 4, 5, 2, 3, 3, 1, 1))],
     generate=random_convolution, driver="layer", driver_options={"attributes": ("dW", "db")},
     rtol=1e-7, atol=1e-10,
     test_implementations=(ConvolutionLoops,),
+    wrong_implementations=(
+        _state_on_class(ref.Convolution, "col", "x_shape"), _caches_first_input(ref.Convolution, "col", "x_shape"),
+        ConvolutionDbOverBatch,
+    ),
     mistakes=(
         mistake("missing-transpose", ConvolutionMissingTranspose,
                 en="The rows of im2col(x) @ W_col are ordered (N, out_h, out_w) with one column per filter: "
@@ -755,32 +1028,74 @@ def random_pooling(rng):
 
 
 class PoolingMinusInfPad:
-    """PyTorch's convention: padding never wins the maximum (pads with −∞). Written with windows."""
+    """PyTorch's convention: padding never wins the maximum (pads with −∞). Written with windows.
+
+    ``TIES`` says where the gradient of a window with several equal maxima goes: "first" (as
+    np.argmax and PyTorch), "last" (a loop keeping ``>=``, also one element, accepted), "each"
+    (every tied element gets all of it) or "share" (they share it): the last two are wrong;
+    "first by column" is the first in the window read column by column (one element, right).
+    """
+
+    PAD_VALUE = -np.inf
+    TIES = "first"
 
     def __init__(self, pool_h, pool_w, stride=2, pad=0):
         self.ph, self.pw, self.stride, self.pad = pool_h, pool_w, stride, pad
 
     def _windows(self, xp):
         view = np.lib.stride_tricks.sliding_window_view(xp, (self.ph, self.pw), axis=(2, 3))
-        return view[:, :, ::self.stride, ::self.stride]  # (N, C, out_h, out_w, ph, pw)
+        view = view[:, :, ::self.stride, ::self.stride]  # (N, C, out_h, out_w, ph, pw)
+        return view.reshape(*view.shape[:4], -1)
 
     def forward(self, x):
         p = self.pad
         self.x_shape = x.shape
-        xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)), constant_values=-np.inf)
-        view = self._windows(xp)
-        windows = view.reshape(*view.shape[:4], -1)
-        self.arg = windows.argmax(axis=-1)
-        return windows.max(axis=-1)
+        xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)), constant_values=self.PAD_VALUE)
+        windows = self._windows(xp)
+        out = windows.max(axis=-1)
+        tied = windows == out[..., None]
+        if self.TIES == "first":
+            self.weights = np.eye(windows.shape[-1])[tied.argmax(axis=-1)]
+        elif self.TIES == "first by column":  # the window scanned column by column
+            by_column = tied.reshape(*tied.shape[:4], self.ph, self.pw).swapaxes(-1, -2).reshape(tied.shape)
+            v, u = np.divmod(by_column.argmax(axis=-1), self.ph)
+            self.weights = np.eye(windows.shape[-1])[u * self.pw + v]
+        elif self.TIES == "last":
+            self.weights = np.eye(windows.shape[-1])[windows.shape[-1] - 1 - tied[..., ::-1].argmax(axis=-1)]
+        else:
+            self.weights = tied / (tied.sum(axis=-1, keepdims=True) if self.TIES == "share" else 1.0)
+        return out
 
     def backward(self, dout):
         N, C, H, W = self.x_shape
         p = self.pad
         dxp = np.zeros((N, C, H + 2 * p, W + 2 * p))
-        n, c, i, j = np.indices(dout.shape)
-        u, v = np.divmod(self.arg, self.pw)
-        np.add.at(dxp, (n, c, i * self.stride + u, j * self.stride + v), dout)
+        n, c, i, j, k = np.indices(self.weights.shape)
+        u, v = np.divmod(k, self.pw)
+        np.add.at(dxp, (n, c, i * self.stride + u, j * self.stride + v), self.weights * dout[..., None])
         return dxp[:, :, p:p + H, p:p + W]
+
+
+class PoolingLastOfTies(PoolingMinusInfPad):
+    """Zero padding as im2col, and the gradient of tied maxima to the last of them: one element."""
+
+    PAD_VALUE, TIES = 0.0, "last"
+
+
+class PoolingColumnOrder(PoolingMinusInfPad):
+    """Zero padding, and the first of tied maxima in the window read column by column: one element."""
+
+    PAD_VALUE, TIES = 0.0, "first by column"
+
+
+class PoolingTiesEach(PoolingMinusInfPad):
+    """mask = (window == max): each of the tied maxima gets the whole gradient."""
+
+    PAD_VALUE, TIES = 0.0, "each"
+
+
+class PoolingTiesShare(PoolingMinusInfPad):
+    PAD_VALUE, TIES = 0.0, "share"
 
 
 class PoolingTextbook:
@@ -832,6 +1147,14 @@ class PoolingMissingTranspose(ref.Pooling):
         return out.transpose(0, 2, 3, 1).reshape(out.shape)
 
 
+# Ties in 2×2 windows, stride 2: two equal maxima side by side, one above the other, a window of
+# zeros (as after a ReLU), and a window without ties.
+POOL_TIES = [[[[4.0, 4.0, 2.5, 1.0],
+               [-1.0, 0.5, 2.5, 0.0],
+               [0.0, 0.0, 3.0, 1.0],
+               [0.0, 0.0, 2.0, -1.0]]]]
+POOL_TIES_DOUT = [[[[1.5, -2.0], [0.5, 3.0]]]]
+
 exercise(
     "layers.Pooling", ref.Pooling,
     [layer_case("2×2 windows, stride 2, one 4×4 image", {"pool_h": 2, "pool_w": 2, "stride": 2, "pad": 0},
@@ -839,11 +1162,33 @@ exercise(
                 ("backward", [[[[1.0, 2.0], [-1.0, 0.5]]]])),
      _pool_case("2 images, 3 channels, 5×6, 2×2 windows, stride 2 (last row left out)", 51, 2, 3, 5, 6, 2, 2, 2, 0),
      _pool_case("overlapping 3×2 windows, stride 1, 2 channels", 52, 1, 2, 5, 4, 3, 2, 1, 0),
-     _pool_case("2×2 windows, stride 2, pad 1", 53, 1, 2, 4, 5, 2, 2, 2, 1)],
+     _pool_case("2×2 windows, stride 2, pad 1", 53, 1, 2, 4, 5, 2, 2, 2, 1),
+     layer_case("equal maxima in a window: the whole gradient to one of them",
+                {"pool_h": 2, "pool_w": 2, "stride": 2, "pad": 0}, ("forward", POOL_TIES), ("backward", POOL_TIES_DOUT)),
+     layer_case("equal maxima in overlapping 2×2 windows, stride 1",
+                {"pool_h": 2, "pool_w": 2, "stride": 1, "pad": 0},
+                ("forward", [[[[1.0, 3.0, 3.0], [0.0, 2.0, -1.0], [0.0, 2.0, 0.5]]]]),
+                ("backward", [[[[1.0, -2.0], [0.5, 3.0]]]])),
+     reforward_case("two forwards, then backward: the maxima of the second input",
+                    _pool_case("", 56, 1, 2, 4, 4, 2, 2, 2, 0), _pool_case("", 57, 1, 2, 4, 4, 2, 2, 2, 0)),
+     interleaved_cases("two layers, 3×2 windows, stride 1",
+                       _pool_case("", 58, 2, 2, 4, 4, 3, 2, 1, 0), _pool_case("", 59, 2, 2, 4, 4, 3, 2, 1, 0))],
     generate=random_pooling, driver="layer",
-    accepted_conventions=(PoolingMinusInfPad,),
-    test_implementations=(PoolingTextbook,),
+    # Equal maxima: the catalog lets the whole gradient go to any ONE of them. The cases tie two
+    # elements side by side or one above the other, or a whole window, so that "one" means the
+    # first (np.argmax, PyTorch: the reference) or the last (a loop that keeps >=) in either scan order.
+    accepted_conventions=(PoolingMinusInfPad, PoolingLastOfTies),
+    test_implementations=(PoolingTextbook, PoolingColumnOrder),
+    wrong_implementations=(_state_on_class(ref.Pooling, "arg_max", "x_shape"),
+                           _caches_first_input(ref.Pooling, "arg_max", "x_shape")),
     mistakes=(
+        mistake("ties-each-get-gradient", PoolingTiesEach, PoolingTiesShare,
+                en="Where a window holds several equal maxima, send its gradient to ONE of them (e.g. the "
+                   "np.argmax of the window, as PyTorch does): a mask window == max gives every tied element "
+                   "the gradient (or a share of it), which the output, the same maximum, does not have.",
+                ja="窓の中に同じ最大値が複数あるときは、勾配をそのうちの一つだけに流してください (例: 窓の np.argmax。"
+                   "PyTorch も同様です)。window == max のマスクでは、同じ値の要素すべてに勾配 (またはその分け前) が"
+                   "流れてしまいます。出力は一つの最大値なので、勾配も一つの位置だけに流れます。"),
         mistake("gradient-spread", PoolingSpread, PoolingSpreadWhole,
                 en="Max pooling's gradient goes only to the position of each window's maximum (store the "
                    "argmax in forward); spreading dout over the whole window is average pooling's backward.",

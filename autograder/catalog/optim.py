@@ -1,10 +1,14 @@
 """Optimizers (Day 2, section 2): reference, cases, accepted conventions, test implementations, mistakes.
 
-Every case builds the optimizer with the case's constructor arguments and calls ``update`` several
+Most cases build the optimizer with the case's constructor arguments and call ``update`` several
 times (3 to 6) on one params dict holding two arrays of different shapes, ``W`` (rows, cols) and
 ``b`` (cols,), so that state that is reset between calls, created per key with the wrong shape, or
-a step count that is not shared shows. The driver records the parameters after every call and
-whether the arrays were updated in place (a network's layers hold references to them).
+a step count that is not shared shows. One case holds two weights and two biases of the same
+shapes (``W1``, ``W2``; ``b1``, ``b2``), so that state kept per shape instead of per name shows;
+another trains two networks side by side, two optimizers of the class with their own params and
+hyperparameters, their updates interleaved, so that state kept on the class shows. The driver
+records the parameters after every call and whether the arrays were updated in place (a
+network's layers hold references to them).
 
 Gradients are kept away from 0 (|g| ≥ 0.02 in the fixed cases, ≥ 0.09 in the random ones) except
 where a case sets some exactly to 0 on purpose: the adaptive methods divide by √h or √v, so a
@@ -16,7 +20,7 @@ import numpy as np
 
 from reference import optim as ref
 
-from ..registry import exercise, mistake, optimizer_case
+from ..registry import Case, exercise, mistake, optimizer_case
 
 # Absolute tolerance of the adaptive methods. Measured on these cases (and under other secrets):
 # Adam's and AMSGrad's two accepted forms (explicit m̂/(√v̂ + 1e-8), textbook lr_t with 1e-7 on √v)
@@ -43,6 +47,7 @@ def _gradient_steps(seed, rows, cols, scales, zero_b=False):
 
 PARAMS = {"W": [[0.5, -1.2, 2.0], [0.1, 0.0, -0.7]], "b": [0.3, -0.2, 1.5]}
 PARAMS_WIDE = {"W": [[1.0, -0.5, 0.25, 2.0]], "b": [0.0, 0.1, -0.1, 1.0]}
+PARAMS_SWAPPED = {"W": [[-0.7, 0.0, 0.1], [2.0, -1.2, 0.5]], "b": [1.5, -0.2, 0.3]}  # PARAMS' shapes, other values
 # Large, small, small, large, small: a moving average that forgets (RMSprop, Adam) and a maximum
 # that does not (AMSGrad) part ways.
 UP_AND_DOWN = (3.0, 0.3, 0.3, 2.0, 0.2)
@@ -52,8 +57,39 @@ def _as_lists(steps):
     return [{key: value.tolist() for key, value in grads.items()} for grads in steps]
 
 
+def optimizers_case(name: str, inits: list, params: list, steps: list) -> Case:
+    """Several optimizers of one class, numbered from 1 (the ``optimizer`` driver's form): each with
+    its constructor keywords and its params dict; ``steps`` lists ``(optimizer, grads)`` in call order.
+    Outputs are labelled ``optimizer 1: after update 1`` ... (see ``drivers.optimizer``)."""
+    one = [optimizer_case(name, init, p, [g for number, g in steps if number == index]).inputs
+           for index, (init, p) in enumerate(zip(inits, params), start=1)]
+    calls = [iter(each["grads"]) for each in one]
+    base = optimizer_case(name, {}, {}, [])
+    return Case(base.name, {"init": [each["init"] for each in one], "params": [each["params"] for each in one],
+                            "grads": [(number, next(calls[number - 1])) for number, _ in steps]}, base.name_ja)
+
+
+def _repeated_shapes_case(init):
+    """W1, W2 of one shape and b1, b2 of another: the state of each parameter is its own."""
+    first, second = _gradient_steps(4, 2, 3, (1.0, 0.5, 2.0, 1.0)), _gradient_steps(5, 2, 3, (2.0, 1.0, 0.3, 0.5))
+    grads = [{"W1": a["W"], "b1": a["b"], "W2": b["W"], "b2": b["b"]} for a, b in zip(first, second)]
+    params = {"W1": PARAMS["W"], "b1": PARAMS["b"], "W2": PARAMS_SWAPPED["W"], "b2": PARAMS_SWAPPED["b"]}
+    return optimizer_case("W1, W2 of one shape, b1, b2 of another, 4 updates", init, params, _as_lists(grads))
+
+
+def _two_optimizers_case(defaults_init, custom_init):
+    """Two networks trained side by side: calls 1, 2, 2, 1, 1, 2 with the same parameter names."""
+    first, second = _gradient_steps(6, 2, 3, (1.0, 2.0, 0.5)), _gradient_steps(7, 2, 3, (0.5, 1.0, 3.0))
+    steps = [(1, first[0]), (2, second[0]), (2, second[1]), (1, first[1]), (1, first[2]), (2, second[2])]
+    arguments = ", ".join(f"{key}={value}" for key, value in custom_init.items())
+    return optimizers_case(f"two optimizers, default arguments and ({arguments}), updates interleaved",
+                           [defaults_init, custom_init], [PARAMS, PARAMS_SWAPPED],
+                           [(number, {k: v.tolist() for k, v in g.items()}) for number, g in steps])
+
+
 def optimizer_cases(defaults_init, custom_init, custom_scales=(1.0, 1.0, 0.5, 2.0)):
-    """Defaults over 5 steps; other constructor arguments; a gradient that stays exactly 0."""
+    """Defaults over 5 steps; other constructor arguments; a gradient that stays exactly 0;
+    parameters of repeated shapes; two optimizers interleaved."""
     return [
         optimizer_case("default arguments, 5 updates", defaults_init, PARAMS,
                        _as_lists(_gradient_steps(1, 2, 3, UP_AND_DOWN))),
@@ -61,6 +97,8 @@ def optimizer_cases(defaults_init, custom_init, custom_scales=(1.0, 1.0, 0.5, 2.
                        _as_lists(_gradient_steps(2, 1, 4, custom_scales))),
         optimizer_case("b[0]'s gradient is always 0, 3 updates", defaults_init, PARAMS,
                        _as_lists(_gradient_steps(3, 2, 3, (1.0, 2.0, 0.5), zero_b=True))),
+        _repeated_shapes_case(defaults_init),
+        _two_optimizers_case(defaults_init, custom_init),
     ]
 
 
@@ -78,6 +116,57 @@ def random_case(make_init, scales=(0.3, 1.0, 3.0)):
                           for key, value in params.items()})
         return {"init": make_init(rng), "params": params, "grads": grads}
     return generate
+
+
+def _state_on_class(optimizer_class, *names):
+    """``optimizer_class`` with the attributes ``names`` kept on the class, shared by all its
+    instances (as ``type(self).v = ...`` or a module-level dict would)."""
+
+    class SharedState(optimizer_class):
+        def __setattr__(self, name, value):
+            if name in names:
+                setattr(type(self), name, value)
+            else:
+                super().__setattr__(name, value)
+
+    SharedState.__name__ = SharedState.__qualname__ = f"{optimizer_class.__name__}SharedState"
+    return SharedState
+
+
+class _ByShape(dict):
+    """A state dict that files each parameter's state under its shape instead of its name."""
+
+    def __init__(self, shapes):
+        super().__init__()
+        self.shapes = shapes  # parameter name -> shape, of the params being updated
+
+    def __getitem__(self, key):
+        return super().__getitem__(self.shapes[key])
+
+    def __setitem__(self, key, value):
+        super().__setitem__(self.shapes[key], value)
+
+
+def _state_by_shape(optimizer_class, *names):
+    """``optimizer_class`` whose per-parameter state dicts ``names`` are keyed by shape, so that
+    two parameters of one shape (W1 and W2) share their state."""
+
+    class StateByShape(optimizer_class):
+        def update(self, params, grads):
+            self._shapes = {key: np.shape(value) for key, value in params.items()}
+            super().update(params, grads)
+
+        def __setattr__(self, name, value):
+            if name in names and isinstance(value, dict) and not isinstance(value, _ByShape):
+                by_shape = _ByShape(self._shapes)
+                for key, item in value.items():
+                    if not dict.__contains__(by_shape, self._shapes[key]):
+                        by_shape[key] = item
+                value = by_shape
+            super().__setattr__(name, value)
+
+    StateByShape.__name__ = StateByShape.__qualname__ = f"{optimizer_class.__name__}StateByShape"
+    return StateByShape
 
 
 def _state(instance, name, params):
@@ -143,6 +232,7 @@ exercise(
     driver="optimizer",
     generate=random_case(lambda rng: {"lr": float(rng.uniform(0.001, 0.5))}),
     test_implementations=(SGDSubtractOut, SGDSliceAssign),
+    wrong_implementations=(_state_on_class(ref.SGD, "lr"),),
     mistakes=(
         mistake("assigns-step", SGDAssignsStep, SGDAssignsStepInPlace,
                 en="params[key] = lr * grad replaces the weight by the step: subtract the step from the "
@@ -201,6 +291,16 @@ class MomentumTorchForm(MomentumSignFlipped):
             params[key] -= self.lr * b[key]
 
 
+class MomentumStepSubtracted(MomentumSignFlipped):
+    """v ← μv − lr·g as it should be, but then w ← w − v: the sign flipped where v is applied."""
+
+    def update(self, params, grads):
+        v = _state(self, "v", params)
+        for key in params:
+            v[key] = self.momentum * v[key] - self.lr * grads[key]
+            params[key] -= v[key]
+
+
 class MomentumRebindsState(MomentumSignFlipped):
     """Rebinding the velocity is fine: only the parameters must be changed in place."""
 
@@ -218,6 +318,8 @@ exercise(
     generate=random_case(lambda rng: {"lr": float(rng.uniform(0.001, 0.3)),
                                       "momentum": float(rng.uniform(0.3, 0.95))}),
     test_implementations=(MomentumTorchForm, MomentumRebindsState),
+    wrong_implementations=(_state_on_class(ref.Momentum, "v"), _state_by_shape(ref.Momentum, "v"),
+                           MomentumStepSubtracted),
     mistakes=(
         mistake("sign-flipped", MomentumSignFlipped,
                 en="The velocity must move against the gradient: v ← μv − lr·g, then w ← w + v "
@@ -301,6 +403,7 @@ exercise(
     driver="optimizer", atol=ADAPTIVE_ATOL,
     generate=random_case(lambda rng: {"lr": float(rng.uniform(0.001, 0.1))}),
     test_implementations=(AdaGradTorchEps,),
+    wrong_implementations=(_state_on_class(ref.AdaGrad, "h"), _state_by_shape(ref.AdaGrad, "h")),
     mistakes=(
         mistake("state-reset", AdaGradStateReset, AdaGradStateResetRebinds,
                 en="h is created anew on every update, so it holds only the current g² and every step is "
@@ -363,6 +466,16 @@ class RMSpropTorchEps(RMSpropDecaySwapped):
             params[key] -= self.lr * grad / (np.sqrt(h[key]) + 1e-8)
 
 
+class RMSpropEpsInsideSqrt(RMSpropDecaySwapped):
+    """ε = 1e-7 under the square root, √(h + ε), instead of added to it."""
+
+    def update(self, params, grads):
+        h = _state(self, "h", params)
+        for key in params:
+            h[key] = self.decay_rate * h[key] + (1.0 - self.decay_rate) * grads[key] ** 2
+            params[key] -= self.lr * grads[key] / np.sqrt(h[key] + 1e-7)
+
+
 class RMSpropRebindsState(RMSpropDecaySwapped):
     """The moving average as a new array each step (fine: only params must change in place)."""
 
@@ -382,6 +495,8 @@ exercise(
     # accepted too (on small gradients at ρ near 1 the two differ by up to ~1e-5, more than ATOL).
     accepted_conventions=(RMSpropTorchEps,),
     test_implementations=(RMSpropTorchEps, RMSpropRebindsState),
+    wrong_implementations=(_state_on_class(ref.RMSprop, "h"), _state_by_shape(ref.RMSprop, "h"),
+                           RMSpropEpsInsideSqrt),
     mistakes=(
         mistake("decay-swapped", RMSpropDecaySwapped,
                 en="The old average keeps the weight ρ and the new g² gets 1 − ρ: h ← ρh + (1 − ρ)g².",
@@ -468,6 +583,28 @@ class AdamStepPerKey(AdamTextbook):
             params[key] -= lr_t * m[key] / (np.sqrt(v[key]) + 1e-7)
 
 
+class AdamCorrectionOneStepAhead(AdamTextbook):
+    """The bias corrections with t + 1: 1 − β1² at the first step instead of 1 − β1."""
+
+    def update(self, params, grads):
+        self.iter += 1
+        super().update(params, grads)
+        self.iter -= 1
+
+
+class AdamCorrectionOneStepBehind(AdamExplicit):
+    """The bias corrections with t − 1, except at the first step (1 − β⁰ = 0 would divide by 0)."""
+
+    def update(self, params, grads):
+        if self.iter:
+            self.iter -= 1
+            super().update(params, grads)
+        else:
+            super().update(params, grads)
+            return
+        self.iter += 1
+
+
 class AdamNoSqrt(AdamTextbook):
     def update(self, params, grads):
         m, v = _state(self, "m", params), _state(self, "v", params)
@@ -490,6 +627,8 @@ exercise(
     generate=random_case(random_adam_init),
     accepted_conventions=(AdamTextbook,),  # the textbook's lr_t form with ε = 1e-7 on √v (the catalog names both)
     test_implementations=(AdamExplicit, AdamTextbook),
+    wrong_implementations=(_state_on_class(ref.Adam, "m", "v", "iter"), _state_by_shape(ref.Adam, "m", "v"),
+                           AdamCorrectionOneStepAhead, AdamCorrectionOneStepBehind),
     mistakes=(
         mistake("no-bias-correction", AdamNoBiasCorrection,
                 en="m and v start at 0, so early on they are far too small: divide by the bias corrections, "
@@ -588,6 +727,8 @@ exercise(
                          scales=(0.3, 3.0)),
     accepted_conventions=(AMSGradTextbook,),  # the textbook's lr_t form, as for Adam
     test_implementations=(AMSGradTorchOrder, AMSGradTextbook),
+    wrong_implementations=(_state_on_class(ref.AMSGrad, "m", "v", "v_max", "iter"),
+                           _state_by_shape(ref.AMSGrad, "m", "v", "v_max")),
     mistakes=(
         mistake("plain-adam", AMSGradPlainAdam,
                 en="This is Adam: AMSGrad also keeps v_max ← max(v_max, v) (elementwise, kept between "
