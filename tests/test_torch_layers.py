@@ -273,6 +273,22 @@ def softmax_loss_with_delta(convention):
     assert_close(layer.backward(), xt.grad)
 
 
+def softmax_loss_dout_left_out(delta):
+    """The textbook's backward, which leaves dout out: whatever dout is passed, dx is (y − t)/N, the
+    gradient of the mean cross entropy (torch's); the loss has the δ inside the log, or none."""
+    def check(convention):
+        rng = np.random.default_rng(5)
+        x, labels = rng.normal(0.0, 3.0, size=(3, 4)), np.array([2, 0, 3])
+        xt = tensor(x, True)
+        probabilities = torch.softmax(tensor(x), dim=1)
+        loss = -torch.mean(torch.log(probabilities[torch.arange(3), torch.tensor(labels)] + delta))
+        F.cross_entropy(xt, torch.tensor(labels)).backward()
+        layer = convention()
+        assert_close(layer.forward(x.copy(), labels), loss)
+        assert_close(layer.backward(2.5), xt.grad)
+    return check
+
+
 def batch_norm_convention(init, unbiased_running_var):
     """Two training steps and an inference against F.batch_norm started from torch's running
     statistics (zeros, and zeros or ones); torch feeds the unbiased variance into the running
@@ -352,7 +368,8 @@ def max_pool_last_of_ties(convention):
 # One oracle per accepted convention, in the registry's order.
 LAYER_CONVENTION_ORACLES = {
     "layers.Relu": [relu_derivative_one_at_zero],
-    "layers.SoftmaxWithLoss": [softmax_loss_with_delta],
+    "layers.SoftmaxWithLoss": [softmax_loss_with_delta, softmax_loss_dout_left_out(0.0),
+                               softmax_loss_dout_left_out(1e-7)],
     "layers.BatchNormalization": [batch_norm_convention("ones", False), batch_norm_convention("zeros", True),
                                   batch_norm_convention("ones", True)],
     "layers.Pooling": [max_pool_minus_inf_padding, max_pool_last_of_ties],

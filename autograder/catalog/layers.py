@@ -454,17 +454,13 @@ exercise(
                 ("forward", SOFTMAX_X, SOFTMAX_T), ("forward", SOFTMAX_X2, SOFTMAX_T2), ("backward",)),
      interleaved("two layers", [{}, {}], [(SOFTMAX_X, SOFTMAX_T), (SOFTMAX_X2, SOFTMAX_T2)], [(), ()])],
     generate=random_softmax_loss, driver="layer",
-    accepted_conventions=(_softmax_loss(DELTA),),  # the textbook: cross_entropy_error(softmax(x), t) with log(y + 1e-7)
+    # The textbook: cross_entropy_error(softmax(x), t) with log(y + 1e-7), and a backward that leaves
+    # dout out (the loss is the last layer, so dout is 1 there); both are its students' habits.
+    accepted_conventions=(_softmax_loss(DELTA), *_both(uses_dout=False)),
     test_implementations=(_softmax_loss(1e-300),),
     wrong_implementations=(_state_on_class(ref.SoftmaxWithLoss, "y", "t"),
                            _caches_first_input(ref.SoftmaxWithLoss, "y", "t")),
     mistakes=(
-        mistake("ignores-dout", *_both(uses_dout=False),
-                en="backward must multiply by dout: dx = dout·(y − t)/N. The textbook leaves dout out because "
-                   "the loss is the last layer (dout = 1), but a loss that is scaled or weighted upstream "
-                   "passes another dout.",
-                ja="backward では dout を掛けてください: dx = dout·(y − t)/N。教科書では損失が最後の層で dout = 1 なので"
-                   "省いていますが、損失に係数を掛けるなどすると別の dout が渡されます。"),
         mistake("returns-probabilities", *_both(returns="probabilities"),
                 en="forward must return the loss (a number), not the softmax probabilities: keep y for "
                    "backward in self.y and return cross_entropy_error(y, t).",
