@@ -128,7 +128,12 @@ def test_an_input_changed_in_place_is_reported_even_when_the_result_is_also_wron
     ("return", "[2]", "en", "element [2] of the result"),
     ("return[1]", "[0, 3]", "en", "element [0, 3] of item 1 of the result"),
     ("return['W1']", "", "en", "'W1' in the result"),
-    ("after update 2['W']", "[1]", "en", "element [1] of 'W' in after update 2"),
+    ("after update 2['W']", "[1]", "en", "element [1] of 'W' in the parameters after update 2"),
+    ("optimizer 2: after update 1['b']", "[0]", "ja", "オプティマイザ 2 の更新 1 回後のパラメータの b の要素 [0]"),
+    ("layer 2: backward", "[0, 2]", "en", "element [0, 2] of the result of layer 2's backward"),
+    ("backward #2", "[1]", "ja", "backward #2 の戻り値の要素 [1]"),
+    ("layer 1: dW", "[0, 0]", "en", "element [0, 0] of dW of layer 1"),
+    ("training: share of units kept", "", "ja", "学習時: 残したユニットの割合"),
     ("return[1]", "[0, 3]", "ja", "戻り値の 1 番目の要素 [0, 3]"),
 ])
 def test_locations_are_spelled_out(path, index, language, words):
@@ -291,3 +296,39 @@ def test_float32_fails_and_says_so():
     report = autograder.check("activation.relu", lambda x: np.maximum(x, 0.0).astype(np.float32))
     assert not report.passed
     assert "float32" in report.message and "float64" in report.message
+
+
+# layer and optimizer reports -------------------------------------------------------------------------
+
+def test_a_layer_report_shows_the_calls_up_to_the_failing_one():
+    from reference import layers
+
+    class AffineDbFromFirstRow(layers.Affine):
+        def backward(self, dout):
+            dx = super().backward(dout)
+            self.db = dout[0].copy()  # forgot to sum over the batch
+            return dx
+
+    report = autograder.check("layers.Affine", AffineDbFromFirstRow)
+    case = next(c for c in prepare("layers.Affine").cases if c.name in report.message)
+    x, dout = case.inputs["steps"][0][1][0], case.inputs["steps"][1][1][0]
+    assert "calls, up to the failing one: forward(" in report.message and "backward(" in report.message
+    from autograder.runtime.messages import summarise_value
+    assert summarise_value(x, 40) in report.message and summarise_value(dout, 40) in report.message
+    assert "of db:" in report.message
+    hidden = autograder.check("layers.Affine", AffineDbFromFirstRow, suite="hidden")
+    assert "calls, up to" not in hidden.message
+
+
+def test_an_optimizer_report_shows_the_gradients_up_to_the_failing_update():
+    from reference import optim
+
+    class MomentumWithoutVelocity(optim.Momentum):
+        def update(self, params, grads):
+            for key in params:
+                params[key] -= self.lr * grads[key]
+
+    report = autograder.check("optim.Momentum", MomentumWithoutVelocity)
+    assert "gradients passed to update, up to the failing call: update 1: {" in report.message
+    assert "update 2: {" in report.message and "update 3: {" not in report.message  # SGD = Momentum at step 1
+    assert "the parameters after update 2" in report.message

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from . import messages
 from .compare import Mismatch, compare
-from .drivers import DRIVERS
+from .drivers import DRIVERS, layer_labels, layer_steps, optimizer_labels, optimizer_steps
 from .sandbox import Execution, Raised, sandboxed
 
 
@@ -206,6 +206,44 @@ def _also_modified(result: CaseResult, language: str) -> list[str]:
     return []
 
 
+MAX_STEPS_SHOWN = 6
+
+
+def _failing_step(labels: list[str], result: CaseResult) -> int:
+    """Which step of a layer or optimizer case failed: the one whose output differs, else (a crash,
+    an attribute) the first that recorded nothing, else the last."""
+    head = result.mismatch.path.partition("[")[0] if result.mismatch else ""
+    if head in labels:
+        return labels.index(head)
+    missing = [i for i, label in enumerate(labels) if label not in result.execution.outputs]
+    return missing[0] if missing else len(labels) - 1
+
+
+def _steps_shown(prepared: PreparedSuite, case: PreparedCase, result: CaseResult, language: str) -> list[str]:
+    """The calls of a layer or optimizer case up to the failing one, abbreviated, so the student can
+    reproduce it: ``forward([[1., 2.]]), backward([[0.5, -1.]])`` or each update's gradients."""
+    text = messages.TEXT[language]
+    summary = messages.summarise_value
+    if prepared.driver == "layer":
+        labels = layer_labels(case.inputs)
+        last = _failing_step(labels, result)
+        several = isinstance(case.inputs["init"], (list, tuple))
+        calls = []
+        for number, method, args, kwargs in layer_steps(case.inputs)[:last + 1]:
+            arguments = [summary(a, 40) for a in args] + [f"{k}={summary(v, 40)}" for k, v in kwargs.items()]
+            calls.append(f"{f'layer {number}: ' if several else ''}{method}({', '.join(arguments)})")
+        key = "steps"
+    else:
+        labels = optimizer_labels(case.inputs)
+        last = _failing_step(labels, result)
+        calls = [f"{label.replace('after ', '')}: {summary(grads)}"
+                 for (number, grads), label in zip(optimizer_steps(case.inputs)[:last + 1], labels)]
+        key = "gradients"
+    if len(calls) > MAX_STEPS_SHOWN:
+        calls = ["…"] + calls[-MAX_STEPS_SHOWN:]
+    return [text[key].format(steps="; ".join(calls))]
+
+
 DIGEST_DRIVERS = ("quiz_choice", "quiz_number", "quiz_matching")  # answers kept as digests
 
 
@@ -247,6 +285,8 @@ def compose_message(prepared: PreparedSuite, results: list[CaseResult], mistake:
             shown = {key: value for key, value in case.inputs.items() if key in ("init", "params")}
         lines.append(text["inputs"].format(inputs=", ".join(
             f"{name}={messages.summarise_value(value)}" for name, value in shown.items())))
+        if prepared.driver in ("layer", "optimizer"):
+            lines += _steps_shown(prepared, case, result, language)
     lines += _describe_quiz_answer(prepared, result.mismatch, language) or \
         _describe_mismatch(result.mismatch, result.execution, language, prepared.suite)
     lines += _also_modified(result, language)
