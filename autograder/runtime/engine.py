@@ -182,7 +182,7 @@ def _describe_mismatch(mismatch: Mismatch, execution: Execution, language: str, 
     if mismatch.kind == "warning":
         return [messages.TEXT[language]["warning"].format(warning="; ".join(execution.warnings))]
     if mismatch.kind == "raised":
-        return [table["raised"].format(got=details["got"].describe())]
+        return [table["raised"].format(got=details["got"].describe(language))]
     if mismatch.kind == "not-raised":
         return [table["not-raised"].format(expected_type=details["expected"].type_name)]
     if path.startswith("modified inputs"):
