@@ -137,13 +137,14 @@ CONSTRUCTS = {
 class NotAllowedInAnswer(ValueError):
     """A fill-in uses something outside the grammar, or would make a result too large to compute.
 
-    The message is one line in English, then Japanese (the engine shows a raised exception's first
-    line in either language); ``en`` and ``ja`` hold each part.
+    ``messages`` holds the English and the Japanese text; the report shows the one in its language
+    (``str()`` is the English).
     """
 
     def __init__(self, en: str, ja: str):
         self.en, self.ja = en, ja
-        super().__init__(f"{en} / {ja}")
+        self.messages = {"en": en, "ja": ja}
+        super().__init__(en)
 
 
 def _code(text: str, limit: int = 30) -> str:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from . import messages
 from .compare import Mismatch, compare
-from .drivers import DRIVERS
+from .drivers import DRIVERS, layer_labels, layer_steps, optimizer_labels, optimizer_steps
 from .sandbox import Execution, Raised, sandboxed
 
 
@@ -30,6 +30,10 @@ class PreparedCase:
     expected: list[dict]                  # reference first, then each accepted convention
     mistakes: dict[str, list[tuple[dict, bool]]] = field(default_factory=dict)
     # mistake id -> one (outputs, warned) per implementation of that mistake
+    name_ja: str | None = None             # the label in Japanese, where it has words
+
+    def label(self, language: str) -> str:
+        return self.name_ja if language == "ja" and self.name_ja else self.name
 
 
 @dataclass
@@ -171,23 +175,73 @@ def diagnose(prepared: PreparedSuite, results: list[CaseResult]) -> str | None:
 
 # 5. compose ----------------------------------------------------------------------------------------
 
-def _describe_mismatch(mismatch: Mismatch, execution: Execution, language: str) -> list[str]:
+def _describe_mismatch(mismatch: Mismatch, execution: Execution, language: str, suite: str) -> list[str]:
     table = messages.MISMATCH[language]
     details = dict(mismatch.details)
     path = mismatch.path
     if mismatch.kind == "warning":
         return [messages.TEXT[language]["warning"].format(warning="; ".join(execution.warnings))]
     if mismatch.kind == "raised":
-        return [table["raised"].format(got=details["got"].describe())]
+        return [table["raised"].format(got=details["got"].describe(language))]
     if mismatch.kind == "not-raised":
         return [table["not-raised"].format(expected_type=details["expected"].type_name)]
     if path.startswith("modified inputs"):
         return [table["modified"].format(got=", ".join(details["got"]))]
     if mismatch.kind in ("dtype",) and language in messages.EXPECTED_KIND:
         details["expected"] = messages.EXPECTED_KIND[language].get(details["expected"], details["expected"])
-    if mismatch.kind == "value" and "index" not in details:
-        return [table["plain"].format(path=path, **details)]
-    return [table[mismatch.kind].format(path=path, **details)]
+    where = messages.describe_location(path, details.pop("index", ""), language)
+    if mismatch.kind == "value" and "abs_err" not in details:
+        return [table["plain"].format(where=where, **details)]
+    if suite == "hidden" and mismatch.kind in ("value", "nonfinite"):
+        # The numbers would hint at the hidden inputs: say where and how far off, not what.
+        return [table[f"{mismatch.kind}-hidden"].format(where=where, **details)]
+    return [table[mismatch.kind].format(where=where, **details)]
+
+
+def _also_modified(result: CaseResult, language: str) -> list[str]:
+    """An input changed in place is worth saying even when another output failed first."""
+    modified = result.execution.outputs.get("modified inputs")
+    if modified and not result.mismatch.path.startswith("modified inputs"):
+        return [messages.MISMATCH[language]["modified"].format(got=", ".join(modified))]
+    return []
+
+
+MAX_STEPS_SHOWN = 6
+
+
+def _failing_step(labels: list[str], result: CaseResult) -> int:
+    """Which step of a layer or optimizer case failed: the one whose output differs, else (a crash,
+    an attribute) the first that recorded nothing, else the last."""
+    head = result.mismatch.path.partition("[")[0] if result.mismatch else ""
+    if head in labels:
+        return labels.index(head)
+    missing = [i for i, label in enumerate(labels) if label not in result.execution.outputs]
+    return missing[0] if missing else len(labels) - 1
+
+
+def _steps_shown(prepared: PreparedSuite, case: PreparedCase, result: CaseResult, language: str) -> list[str]:
+    """The calls of a layer or optimizer case up to the failing one, abbreviated, so the student can
+    reproduce it: ``forward([[1., 2.]]), backward([[0.5, -1.]])`` or each update's gradients."""
+    text = messages.TEXT[language]
+    summary = messages.summarise_value
+    if prepared.driver == "layer":
+        labels = layer_labels(case.inputs)
+        last = _failing_step(labels, result)
+        several = isinstance(case.inputs["init"], (list, tuple))
+        calls = []
+        for number, method, args, kwargs in layer_steps(case.inputs)[:last + 1]:
+            arguments = [summary(a, 40) for a in args] + [f"{k}={summary(v, 40)}" for k, v in kwargs.items()]
+            calls.append(f"{f'layer {number}: ' if several else ''}{method}({', '.join(arguments)})")
+        key = "steps"
+    else:
+        labels = optimizer_labels(case.inputs)
+        last = _failing_step(labels, result)
+        calls = [f"{label.replace('after ', '')}: {summary(grads)}"
+                 for (number, grads), label in zip(optimizer_steps(case.inputs)[:last + 1], labels)]
+        key = "gradients"
+    if len(calls) > MAX_STEPS_SHOWN:
+        calls = ["…"] + calls[-MAX_STEPS_SHOWN:]
+    return [text[key].format(steps="; ".join(calls))]
 
 
 DIGEST_DRIVERS = ("quiz_choice", "quiz_number", "quiz_matching")  # answers kept as digests
@@ -213,24 +267,29 @@ def compose_message(prepared: PreparedSuite, results: list[CaseResult], mistake:
     total = len(results)
     if passed == total:
         lines = [text["passed"].format(exercise=prepared.exercise_id, total=total, suite=suite_name)]
-        warned = next((r for r in results if r.warned), None)
+        warned = next(((c, r) for c, r in zip(prepared.cases, results) if r.warned), None)
         if warned:  # right values that warned on the way: advice, not a failure
-            lines.append(text["warning-advice"].format(case=warned.name, warning="; ".join(warned.execution.warnings)))
+            case, result = warned
+            lines.append(text["warning-advice"].format(case=case.label(language),
+                                                       warning="; ".join(result.execution.warnings)))
         return "\n".join(lines)
     lines = [text["failed"].format(exercise=prepared.exercise_id, passed=passed, total=total,
                                    suite=suite_name, score=passed / total)]
     case, result = next((c, r) for c, r in zip(prepared.cases, results) if not r.passed)
     one_answer = prepared.driver in DIGEST_DRIVERS  # a quiz answer: no cases or inputs to show
     if not one_answer:
-        lines.append(text["case"].format(case=case.name))
+        lines.append(text["case"].format(case=case.label(language)))
     if prepared.suite == "visible" and not one_answer:  # hidden inputs stay hidden
         shown = case.inputs
         if prepared.driver in ("layer", "optimizer"):
             shown = {key: value for key, value in case.inputs.items() if key in ("init", "params")}
         lines.append(text["inputs"].format(inputs=", ".join(
             f"{name}={messages.summarise_value(value)}" for name, value in shown.items())))
+        if prepared.driver in ("layer", "optimizer"):
+            lines += _steps_shown(prepared, case, result, language)
     lines += _describe_quiz_answer(prepared, result.mismatch, language) or \
-        _describe_mismatch(result.mismatch, result.execution, language)
+        _describe_mismatch(result.mismatch, result.execution, language, prepared.suite)
+    lines += _also_modified(result, language)
     if result.mismatch.kind != "warning" and result.warned:
         lines.append(text["warning"].format(warning="; ".join(result.execution.warnings)))
     if mistake:

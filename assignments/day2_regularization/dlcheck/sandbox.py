@@ -28,9 +28,12 @@ class Raised:
     type_name: str
     message: str = field(default="", compare=False)
     where: str = field(default="", compare=False)  # "line 7 in sigmoid: return 1 / (1 + np.exp(-x))"
+    # The checker's own exceptions may say it in each language: {"en": ..., "ja": ...}
+    messages: dict = field(default_factory=dict, compare=False, hash=False)
 
-    def describe(self) -> str:
-        text = f"{self.type_name}: {self.message}" if self.message else self.type_name
+    def describe(self, language: str = "en") -> str:
+        message = self.messages.get(language, self.message)
+        text = f"{self.type_name}: {message}" if message else self.type_name
         return f"{text} ({self.where})" if self.where else text
 
 
@@ -82,7 +85,9 @@ def raised_from(error: BaseException) -> Raised:
     if isinstance(error, CandidateTimeout):
         return Raised("Timeout", str(error))
     message = str(error).splitlines()[0] if str(error) else ""
-    return Raised(type(error).__name__, message[:300], _student_frame(error.__traceback__))
+    translated = getattr(error, "messages", None)
+    translated = {k: str(v)[:500] for k, v in translated.items()} if isinstance(translated, dict) else {}
+    return Raised(type(error).__name__, message[:300], _student_frame(error.__traceback__), translated)
 
 
 @contextlib.contextmanager
