@@ -20,7 +20,8 @@ from pathlib import Path
 from . import runtime
 from .registry import prepare
 from .runtime import serialize
-from .runtime.notebook import FIXTURES_IN_RELEASE, GRADE_CALL, STUDENT_PACKAGE
+from .runtime.calls import grade_calls
+from .runtime.notebook import FIXTURES_IN_RELEASE, STUDENT_PACKAGE
 
 
 
@@ -62,7 +63,7 @@ def exercises_in(folder: Path) -> list[str]:
         for cell in cells:
             if cell["cell_type"] == "code":
                 source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-                found.update(dict.fromkeys(exercise_id for exercise_id, _ in GRADE_CALL.findall(source)))
+                found.update(dict.fromkeys(call.exercise_id for call in grade_calls(source)))
     return list(found)
 
 
