@@ -1,13 +1,13 @@
 """Check a candidate against a prepared suite and write the report.
 
 A :class:`PreparedSuite` holds everything the check needs as plain data: each case's inputs, the
-outputs of the reference and of every accepted variant, and the outputs of every known mistake.
+outputs of the reference and of every accepted convention, and the outputs of every known mistake.
 It is built from the registry on the instructor's side and saved as fixtures for students, so
 the same :func:`run_suite` serves both. The steps run in a fixed order:
 
 1. :func:`validate_candidate` — is it something we can call at all?
 2. :func:`execute_case` — run it on a private copy of each case's inputs (sandboxed).
-3. :func:`judge_case` — compare with the expected outputs of any accepted variant.
+3. :func:`judge_case` — compare with the expected outputs of any accepted convention.
 4. :func:`diagnose` — does it make a known mistake on every case?
 5. :func:`compose_message` — say what failed, where, and how to fix it.
 """
@@ -27,7 +27,7 @@ from .sandbox import Execution, Raised, sandboxed
 class PreparedCase:
     name: str
     inputs: dict
-    expected: list[dict]                  # reference first, then each accepted variant
+    expected: list[dict]                  # reference first, then each accepted convention
     mistakes: dict[str, list[tuple[dict, bool]]] = field(default_factory=dict)
     # mistake id -> one (outputs, warned) per implementation of that mistake
 
@@ -44,6 +44,7 @@ class PreparedSuite:
     mistake_hints: dict[str, dict[str, str]]  # mistake id -> {"en": ..., "ja": ...}
     candidate_kind: str = "function"       # "function", "class", or "value" (a quiz answer)
     time_limit: float = 10.0               # seconds per case
+    stability: bool = False                # a NumPy warning fails a case (else it is only advice)
 
 
 @dataclass
@@ -123,14 +124,17 @@ def execute_case(prepared: PreparedSuite, case: PreparedCase, candidate, time_li
 # 3. judge ------------------------------------------------------------------------------------------
 
 def _difference(outputs: dict, warned: bool, expected: dict, expected_warned: bool,
-                rtol: float, atol: float, nan_equal: bool) -> Mismatch | None:
-    """How ``outputs`` differ from ``expected``: a crash first, then each output, then warnings."""
+                rtol: float, atol: float, nan_equal: bool, stability: bool) -> Mismatch | None:
+    """How ``outputs`` differ from ``expected``: a crash first, then each output, then warnings.
+
+    Warnings count only where stability is part of the answer; elsewhere right values pass.
+    """
     if "raised" in outputs and "raised" not in expected:
         return Mismatch("raised", "", {"got": outputs["raised"]})
     found = compare(outputs, expected, rtol, atol, nan_equal=nan_equal)
     if found:
         return found
-    if warned != expected_warned:
+    if stability and warned != expected_warned:
         return Mismatch("warning", "", {})
     return None
 
@@ -140,7 +144,7 @@ def judge_case(prepared: PreparedSuite, case: PreparedCase, execution: Execution
     first = None
     for expected in case.expected:
         found = _difference(execution.outputs, warned, expected, False,  # the reference never warns
-                            prepared.rtol, prepared.atol, nan_equal=False)
+                            prepared.rtol, prepared.atol, nan_equal=False, stability=prepared.stability)
         if found is None:
             return CaseResult(case.name, True, execution, None, warned)
         first = first or found
@@ -158,7 +162,7 @@ def diagnose(prepared: PreparedSuite, results: list[CaseResult]) -> str | None:
         for index in range(implementations):
             if all(
                 _difference(result.execution.outputs, result.warned, *case.mistakes[mistake_id][index],
-                            prepared.rtol, prepared.atol, nan_equal=True) is None
+                            prepared.rtol, prepared.atol, nan_equal=True, stability=prepared.stability) is None
                 for case, result in zip(prepared.cases, results)
             ):
                 return mistake_id
@@ -208,7 +212,11 @@ def compose_message(prepared: PreparedSuite, results: list[CaseResult], mistake:
     passed = sum(result.passed for result in results)
     total = len(results)
     if passed == total:
-        return text["passed"].format(exercise=prepared.exercise_id, total=total, suite=suite_name)
+        lines = [text["passed"].format(exercise=prepared.exercise_id, total=total, suite=suite_name)]
+        warned = next((r for r in results if r.warned), None)
+        if warned:  # right values that warned on the way: advice, not a failure
+            lines.append(text["warning-advice"].format(case=warned.name, warning="; ".join(warned.execution.warnings)))
+        return "\n".join(lines)
     lines = [text["failed"].format(exercise=prepared.exercise_id, passed=passed, total=total,
                                    suite=suite_name, score=passed / total)]
     case, result = next((c, r) for c, r in zip(prepared.cases, results) if not r.passed)

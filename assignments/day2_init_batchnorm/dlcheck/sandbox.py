@@ -34,8 +34,17 @@ class Raised:
         return f"{text} ({self.where})" if self.where else text
 
 
-class CandidateTimeout(Exception):
-    """Raised inside the candidate when it runs past its time limit."""
+class CandidateTimeout(BaseException):
+    """Raised inside the candidate when it runs past its time limit.
+
+    A BaseException, like KeyboardInterrupt, so that a candidate looping inside
+    ``try: ... except Exception: pass`` cannot swallow it.
+    """
+
+
+# After the limit, the alarm fires again at this interval until the candidate has stopped: one
+# swallowed alarm (a bare ``except:``) must not let it run on for ever.
+REARM_INTERVAL = 0.2
 
 
 @dataclass
@@ -87,17 +96,25 @@ def _time_limit(seconds: float | None):
     if not usable:
         yield
         return
+    armed = [True]
 
     def on_alarm(signum, frame):
-        raise CandidateTimeout(f"still running after {seconds:g} s: an endless loop?")
+        if armed[0]:  # once disarmed, a late alarm is ignored instead of raising in our own code
+            raise CandidateTimeout(f"still running after {seconds:g} s: an endless loop?")
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, REARM_INTERVAL)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        while True:  # an alarm landing here, before it is disarmed, must not escape into our code
+            try:
+                armed[0] = False
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, previous)
+                break
+            except CandidateTimeout:
+                continue
 
 
 def sandboxed(driver, candidate, inputs: dict, time_limit: float | None) -> Execution:

@@ -62,6 +62,9 @@ def compare_numeric(got, expected, rtol: float, atol: float, path: str, nan_equa
         return Mismatch("dtype", path, {"got": str(got_array.dtype), "expected": "an integer"})
     if expected.dtype.kind == "f" and got_array.dtype.kind != "f":
         return Mismatch("dtype", path, {"got": str(got_array.dtype), "expected": "a float"})
+    if expected.dtype == np.float64 and got_array.dtype.kind == "f" and got_array.itemsize < 8:
+        # float32 rounds at ~1e-7 relative: close to the tolerance, and wrong in the tails.
+        return Mismatch("precision", path, {"got": str(got_array.dtype)})
     if got_array.shape != expected.shape:
         return Mismatch("shape", path, {"got": got_array.shape, "expected": expected.shape})
     got_f = got_array.astype(np.float64)

@@ -28,6 +28,8 @@ TEXT = {
         "inputs": "  inputs: {inputs}",
         "mistake": "Known mistake [{mistake}]: {hint}",
         "warning": "  NumPy warned: {warning} (a correct solution runs without warnings)",
+        "warning-advice": "  Advice: NumPy warned on case {case}: {warning}. The values are right, so this passes; "
+                          "a formula that avoids the warning is more robust.",
         "not-callable": "{exercise}: expected a {what}, got {got}. Define it in the cell above and run that cell first.",
         "instance": "{exercise}: pass the class itself (e.g. {name}), not an instance ({name}(...)).",
         "unfinished": "{exercise}: not implemented yet: replace `raise NotImplementedError()` with your code.",
@@ -45,6 +47,8 @@ TEXT = {
         "inputs": "  入力: {inputs}",
         "mistake": "よくある間違い [{mistake}]: {hint}",
         "warning": "  NumPy の警告: {warning} (正しい実装では警告は出ません)",
+        "warning-advice": "  助言: ケース「{case}」で NumPy が警告しました: {warning}。値は正しいので合格ですが、"
+                          "警告の出ない式にするとより安全です。",
         "not-callable": "{exercise}: {what}が必要ですが {got} が渡されました。上のセルで定義し、そのセルを実行してください。",
         "instance": "{exercise}: インスタンス ({name}(...)) ではなくクラス {name} そのものを渡してください。",
         "unfinished": "{exercise}: まだ実装されていません。`raise NotImplementedError()` をあなたのコードに置き換えてください。",
@@ -64,6 +68,8 @@ MISMATCH = {
         "none": "  {path}: got None: did you forget `return`?",
         "type": "  {path}: got {got}, expected {expected}",
         "dtype": "  {path}: got dtype {got}, expected {expected}",
+        "precision": "  {path}: got dtype {got}, expected float64: compute in float64 (NumPy's default; "
+                     "drop the dtype=np.float32 or .astype(np.float32))",
         "shape": "  {path}: got shape {got}, expected shape {expected}",
         "nonfinite": "  {path}{index}: got {got!r}, expected {expected:.8g} (non-finite: overflow, log(0) or 0/0?)",
         "value": "  {path}{index}: got {got:.8g}, expected {expected:.8g} (abs error {abs_err:.3g}, rel error {rel_err:.3g}; {count} of {size} elements differ)",
@@ -77,6 +83,8 @@ MISMATCH = {
         "none": "  {path}: None が返りました。`return` を忘れていませんか?",
         "type": "  {path}: {got} が返りましたが、{expected} が必要です",
         "dtype": "  {path}: dtype が {got} ですが、{expected} が必要です",
+        "precision": "  {path}: dtype が {got} ですが、float64 が必要です。float64 (NumPy の既定) で計算してください "
+                     "(dtype=np.float32 や .astype(np.float32) を外す)",
         "shape": "  {path}: 形状が {got} ですが、{expected} が必要です",
         "nonfinite": "  {path}{index}: {got!r} ですが、期待値は {expected:.8g} です (オーバーフロー、log(0)、0/0 ではありませんか?)",
         "value": "  {path}{index}: {got:.8g} ですが、期待値は {expected:.8g} です (絶対誤差 {abs_err:.3g}、相対誤差 {rel_err:.3g}。{size} 要素中 {count} 要素が不一致)",
