@@ -6,20 +6,16 @@
     report.passed, report.score, report.mistake, report.message
 
 ``check`` never raises because a submission is wrong; it raises ``KeyError`` for an unknown id.
-In a notebook, :func:`assert_check` raises ``AssertionError`` carrying the message, and
-:func:`grade` returns nbgrader partial credit.
+In a notebook, :func:`grade` shows the report and returns nbgrader partial credit (0.0 included,
+never raising), and :func:`assert_check` raises ``AssertionError`` carrying the message.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 from .runtime import Report, run_suite
 from .runtime.messages import language_or_default
-from .runtime.notebook import FIXTURES_IN_RELEASE
-from .runtime.notebook import check as check_from_fixtures
-from .runtime.notebook import partial_credit, raise_unless_passed
+from .runtime.notebook import partial_credit, raise_unless_passed, remember, set_language, setup_notebook
 
-__all__ = ["Report", "assert_check", "check", "exercises", "grade"]
+__all__ = ["Report", "assert_check", "check", "exercises", "grade", "set_language", "setup_notebook"]
 
 
 def exercises() -> list[str]:
@@ -42,14 +38,7 @@ def check(exercise_id: str, candidate, suite: str = "visible", language: str | N
         Report: ``passed``, ``score`` (fraction of cases passed), ``mistake`` (id or None), ``message``.
     """
     from .registry import prepare
-    try:
-        prepared = prepare(exercise_id, suite)
-    except ModuleNotFoundError as error:
-        if (error.name or "").split(".")[0] != "reference":
-            raise
-        # A student's machine: no reference, so the fixtures saved next to the notebook.
-        return check_from_fixtures(exercise_id, candidate, suite, language, Path.cwd() / FIXTURES_IN_RELEASE)
-    return run_suite(prepared, candidate, language_or_default(language))
+    return run_suite(prepare(exercise_id, suite), candidate, language_or_default(language))
 
 
 def assert_check(exercise_id: str, candidate, suite: str = "visible", language: str | None = None) -> Report:
@@ -59,9 +48,10 @@ def assert_check(exercise_id: str, candidate, suite: str = "visible", language: 
 
 def grade(exercise_id: str, candidate, points: float = 1.0, suite: str = "visible",
           language: str | None = None) -> float:
-    """For an nbgrader test cell: print the report and return ``score × points`` as a plain float.
+    """For an nbgrader test cell: show the report and return ``score × points`` as a plain float.
 
-    nbgrader takes partial credit from a Python ``float`` as the cell's last expression. A candidate
-    that passes no case raises ``AssertionError`` with the message instead (0 points either way).
+    nbgrader takes partial credit from a Python ``float`` as the cell's last expression, 0.0
+    included; the report is display data (coloured HTML in a notebook, plain text elsewhere).
     """
-    return partial_credit(check(exercise_id, candidate, suite, language), points)
+    remember(exercise_id, candidate)
+    return partial_credit(check(exercise_id, candidate, suite, language), points, language)

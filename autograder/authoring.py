@@ -26,9 +26,19 @@ import matplotlib.pyplot as plt
 import matplotlib_fontja  # noqa: F401 - Japanese labels in figures
 
 try:
-    from autograder import grade  # the course's checker, where it is installed (grading)
+    from autograder import grade, set_language, setup_notebook  # the course's checker (grading)
 except ImportError:
-    from dlcheck import grade  # the copy released next to this notebook (visible checks)'''
+    from dlcheck import grade, set_language, setup_notebook  # the copy released next to this notebook
+
+setup_notebook()  # %%demo cells: a demo whose exercise is unfinished says which, and Run All goes on
+
+# チェッカーのメッセージを英語にするには、別のセルで set_language("en") を実行します (日本語は "ja")。
+# To switch the checker's messages to English, run set_language("en") in another cell ("ja": Japanese).'''
+
+# A demo cell (a plot, a training run) starts with this line and carries this tag: no graded cell
+# depends on it, and an unfinished exercise it uses is reported instead of stopping Run All.
+DEMO_MAGIC = "%%demo"
+DEMO_TAG = "demo"
 
 
 def _cell_id(text: str) -> str:
@@ -52,8 +62,39 @@ def markdown(grade_id: str, source: str, locked: bool = True):
 
 
 def code(cell_id: str, source: str):
-    """A plain code cell (a plot, a demo): not graded, editable."""
+    """A plain code cell: not graded, editable."""
     return nbformat.v4.new_code_cell(source.strip("\n"), id=_cell_id(cell_id))
+
+
+def demo(cell_id: str, source: str):
+    """A demo cell (a plot, a training run): ``%%demo`` first, tagged ``demo``; not graded."""
+    cell = code(cell_id, f"{DEMO_MAGIC}\n{source.strip(chr(10))}")
+    cell.metadata["tags"] = [DEMO_TAG]
+    return cell
+
+
+def is_demo(cell) -> bool:
+    return cell.get("cell_type") == "code" and DEMO_TAG in cell.get("metadata", {}).get("tags", [])
+
+
+def unblock_top_level_stubs(notebook) -> int:
+    """In a released notebook, answer cells whose stub raises at the top level (quiz items) no longer
+    raise: the ``answer = None`` above it stays, and the check reports the item as unanswered.
+
+    nbgrader's one ``code_stub`` suits function bodies, where the raise only runs when the function
+    is called; at a cell's top level it would stop Run All. Returns how many cells changed.
+    """
+    from nbgrader.utils import compute_checksum, is_solution
+
+    changed = 0
+    stub = "# YOUR CODE HERE\nraise NotImplementedError()"
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and is_solution(cell) and stub in cell.source:
+            cell.source = cell.source.replace(stub, "# YOUR ANSWER HERE: replace None above with your answer")
+            if "checksum" in cell.metadata.get("nbgrader", {}):
+                cell.metadata.nbgrader["checksum"] = compute_checksum(cell)
+            changed += 1
+    return changed
 
 
 def setup_cell():

@@ -30,10 +30,23 @@ def load() -> dict[str, "Exercise"]:
 
 @dataclass(frozen=True)
 class Case:
-    """One set of inputs. For functions, ``inputs`` are the arguments in signature order."""
+    """One set of inputs. For functions, ``inputs`` are the arguments in signature order.
+
+    ``name`` is the case's label in English; ``name_ja`` in Japanese, where the label has words
+    (a label that is only a formula, such as ``x = [-2, 0, 3]``, reads the same in both).
+    """
 
     name: str
     inputs: dict
+    name_ja: str | None = None
+
+
+def _label(name) -> tuple[str, str | None]:
+    """A case label given as ``"english"`` or as ``("english", "日本語")``."""
+    if isinstance(name, tuple):
+        english, japanese = name
+        return english, japanese
+    return name, None
 
 
 @dataclass(frozen=True)
@@ -85,13 +98,17 @@ class Exercise:
         cases = list(self.cases)
         if self.generate and count:
             rng = np.random.default_rng(seed_for(self.id, suite))
-            cases += [Case(f"random #{i + 1}", self.generate(rng)) for i in range(count)]
+            cases += [Case(f"random #{i + 1}", self.generate(rng), f"ランダム #{i + 1}") for i in range(count)]
         return cases
 
 
-def fixed(name: str, **inputs) -> Case:
-    """A fixed case; list values become float64 arrays (float64 in checks, as the catalog says)."""
-    return Case(name, {key: _as_input(value) for key, value in inputs.items()})
+def fixed(name: str | tuple[str, str], **inputs) -> Case:
+    """A fixed case; list values become float64 arrays (float64 in checks, as the catalog says).
+
+    ``name`` is the label, or ``(english, japanese)`` when it has words to translate.
+    """
+    english, japanese = _label(name)
+    return Case(english, {key: _as_input(value) for key, value in inputs.items()}, japanese)
 
 
 def _as_input(value):
@@ -100,19 +117,21 @@ def _as_input(value):
     return value
 
 
-def layer_case(name: str, init: dict, *steps) -> Case:
+def layer_case(name: str | tuple[str, str], init: dict, *steps) -> Case:
     """A layer case: constructor keywords, then ``(method, args...)`` or ``(method, args, kwargs)``."""
     normalised = []
     for step in steps:
         method, *rest = step
         kwargs = rest.pop() if rest and isinstance(rest[-1], dict) else {}
         normalised.append((method, tuple(_as_input(a) for a in rest), kwargs))
-    return Case(name, {"init": {k: _as_input(v) for k, v in init.items()}, "steps": normalised})
+    english, japanese = _label(name)
+    return Case(english, {"init": {k: _as_input(v) for k, v in init.items()}, "steps": normalised}, japanese)
 
 
-def optimizer_case(name: str, init: dict, params: dict, grads: list[dict]) -> Case:
-    return Case(name, {"init": init, "params": {k: _as_input(v) for k, v in params.items()},
-                       "grads": [{k: _as_input(v) for k, v in g.items()} for g in grads]})
+def optimizer_case(name: str | tuple[str, str], init: dict, params: dict, grads: list[dict]) -> Case:
+    english, japanese = _label(name)
+    return Case(english, {"init": init, "params": {k: _as_input(v) for k, v in params.items()},
+                          "grads": [{k: _as_input(v) for k, v in g.items()} for g in grads]}, japanese)
 
 
 def mistake(id: str, *implementations, en: str, ja: str) -> Mistake:
@@ -159,7 +178,7 @@ def _prepare_cached(exercise_id: str, suite: str, seed: int) -> PreparedSuite:
         for known in entry.mistakes:
             runs = [_run(entry, impl, case) for impl in known.implementations]
             mistakes[known.id] = [(run.outputs, bool(run.warnings)) for run in runs]
-        prepared_cases.append(PreparedCase(case.name, case.inputs, expected, mistakes))
+        prepared_cases.append(PreparedCase(case.name, case.inputs, expected, mistakes, case.name_ja))
     return PreparedSuite(
         exercise_id=entry.id, suite=suite, driver=entry.driver, driver_options=dict(entry.driver_options),
         rtol=entry.rtol, atol=entry.atol, cases=prepared_cases,

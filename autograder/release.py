@@ -19,7 +19,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
+
 from . import runtime
+from .authoring import unblock_top_level_stubs
 from .registry import prepare
 from .runtime import serialize
 from .runtime.calls import grade_calls
@@ -74,6 +77,10 @@ def generate(root: Path, name: str) -> None:
     result = nbgrader(root, "generate_assignment", name, "--force")
     if result.returncode != 0:
         raise RuntimeError(f"nbgrader generate_assignment {name} failed:\n{result.stdout}\n{result.stderr}")
+    for path in sorted((root / "assignments" / name).glob("*.ipynb")):
+        notebook = nbformat.read(str(path), as_version=4)
+        if unblock_top_level_stubs(notebook):
+            nbformat.write(notebook, str(path))
 
 
 def exercises_in(folder: Path) -> list[str]:

@@ -7,8 +7,8 @@ added on every side of the last two axes.
 ``im2col`` turns every window the filter visits into one row, so that a convolution becomes a
 single matrix product; ``col2im`` is its adjoint (the transpose of that linear map), which carries
 gradients back from the rows to the image: where windows overlap, their contributions add up.
-Neither loops over output pixels: im2col copies once from a strided view of all windows, and
-col2im adds one vectorised slab per offset inside the filter (``filter_h × filter_w`` additions).
+Neither loops over output pixels: for each offset inside the filter (``filter_h × filter_w`` of
+them) im2col copies one vectorised slab of the padded image and col2im adds one back.
 """
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view

@@ -4,6 +4,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from autograder.catalog import loss as loss_catalog
+from autograder.registry import REGISTRY
 from reference import activation, loss, network
 
 SEEDS = range(8)
@@ -110,3 +112,34 @@ def test_two_layer_backward_matches_autograd(seed):
     grads = network.two_layer_backward(x, labels, params)
     for key, weight in weights.items():
         np.testing.assert_allclose(grads[key], weight.grad.numpy(), rtol=1e-10, atol=1e-14, err_msg=key)
+
+
+# The accepted conventions, each against torch written the same way (not against the reference).
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_binary_cross_entropy_without_delta_is_torch(seed):
+    """The accepted δ = 0 form is exactly torch's binary cross entropy (which clamps its logs at −100,
+    far below the probabilities in [0.02, 0.98] used here)."""
+    rng = rng_for(seed)
+    o = rng.uniform(0.02, 0.98, size=(3, 4))
+    t = rng.integers(0, 2, size=(3, 4)).astype(np.float64)
+    (no_delta,) = REGISTRY["loss.binary_cross_entropy"].accepted_conventions
+    expected = F.binary_cross_entropy(tensor(o), tensor(t)).item()
+    assert no_delta(o, t) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_cross_entropy_adding_or_clipping_delta_is_torch_nll_of_that_log(seed):
+    """δ added inside the log (the reference) is F.nll_loss(log(y + δ)); clipping at δ (accepted by the
+    suite's tolerance) is F.nll_loss(log(clamp(y, δ, 1))). A probability of 0 is included."""
+    rng = rng_for(seed)
+    n, k = int(rng.integers(2, 6)), int(rng.integers(2, 6))
+    y = rng.dirichlet(np.ones(k), size=n)
+    labels = rng.integers(0, k, size=n)
+    y[0] = np.eye(k)[(labels[0] + 1) % k]  # the true class has probability 0
+    added = F.nll_loss(torch.log(tensor(y) + 1e-7), torch.tensor(labels)).item()
+    clipped = F.nll_loss(torch.log(torch.clamp(tensor(y), 1e-7, 1.0)), torch.tensor(labels)).item()
+    assert loss.cross_entropy_error(y, labels) == pytest.approx(added, rel=1e-12)
+    assert loss_catalog.textbook_cross_entropy(y, np.eye(k)[labels]) == pytest.approx(added, rel=1e-12)
+    assert loss_catalog.clipped_cross_entropy(y, labels) == pytest.approx(clipped, rel=1e-12)
+    assert abs(clipped - added) <= REGISTRY["loss.cross_entropy_error"].rtol * added  # why both pass

@@ -6,10 +6,22 @@ from reference import activation as ref
 from ..gradcheck import elementwise_derivative
 from ..registry import exercise, fixed, mistake
 
+# Where the reference is exact in the tails, values are compared relative to their size: an atol
+# below every non-zero normal float64, so that only an exact 0 matches an expected 0 (σ(−1000)).
+TAIL_ATOL = float(np.finfo(np.float64).tiny)
+
 # Inputs used by every activation: the material's small vector, the kink, and x = ±1000.
 SMALL = fixed("x = [-2, 0, 3]", x=[-2.0, 0.0, 3.0])
 EXTREME = fixed("x = ±30, ±1000", x=[-1000.0, -30.0, 30.0, 1000.0])
 MATRIX = fixed("a (2, 3) batch", x=[[-1.5, 0.5, 2.0], [0.0, -0.25, 4.0]])
+# The tails, compared relative to their size (TAIL_ATOL) where the reference is exact there:
+# σ(−30) ≈ 9.4e-14, σ(−40) ≈ 4.2e-18, σ(−1000) = 0 and σ(1000) = 1 exactly. For the derivative only
+# the negative side: a right s(1 − s) keeps 3 digits of σ'(30) ≈ 9.4e-14 (1 − σ(30) rounds).
+SIGMOID_TAILS = fixed("the tails: x = −1000, −40, −30, 30, 1000", x=[-1000.0, -40.0, -30.0, 30.0, 1000.0])
+SIGMOID_GRAD_TAILS = fixed("the negative tail and the limits: x = −1000, −40, −30, 1000",
+                           x=[-1000.0, -40.0, -30.0, 1000.0])
+# tanh near 0 is about x, exactly, in np.tanh; e^x − e^−x (or 2σ(2x) − 1) cancels there.
+TANH_NEAR_ZERO = fixed("near 0: x = 1e-12, −2e-13, 5e-14", x=[1e-12, -2e-13, 5e-14])
 # Away from 0 so that numerical derivatives do not straddle the ReLU/step kink.
 GRAD_POINTS = np.array([[-2.1, -0.7, 0.3], [0.9, 1.6, -3.2]])
 
@@ -21,6 +33,33 @@ def random_array(rng, scale=3.0):
 
 def naive_sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
+
+
+def masked_sigmoid(x):
+    """The two forms of σ, each only where its exponent is ≤ 0."""
+    out = np.empty_like(x)
+    positive = x >= 0
+    out[positive] = 1.0 / (1.0 + np.exp(-x[positive]))
+    e = np.exp(x[~positive])
+    out[~positive] = e / (1.0 + e)
+    return out
+
+
+def tanh_sigmoid(x):
+    """σ(x) = (1 + tanh(x/2))/2: right in value, but 1 + tanh(x/2) cancels for x ≪ 0."""
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+def clipped_sigmoid(bound):
+    def sigmoid(x):
+        return 1.0 / (1.0 + np.exp(-np.clip(x, -bound, bound)))
+    return sigmoid
+
+
+def clipped_exp_tanh(x):
+    """(e^x − e^−x)/(e^x + e^−x) with x clipped to [−20, 20] against overflow (tanh(20) rounds to 1)."""
+    x = np.clip(x, -20.0, 20.0)
+    return (np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x))
 
 
 exercise(
@@ -37,15 +76,32 @@ exercise(
 )
 
 exercise(
-    "activation.sigmoid", ref.sigmoid, [SMALL, EXTREME, MATRIX], generate=random_array,
-    test_implementations=(lambda x: 0.5 * (1.0 + np.tanh(0.5 * x)),),
+    "activation.sigmoid", ref.sigmoid, [SMALL, SIGMOID_TAILS, MATRIX], generate=random_array,
+    atol=TAIL_ATOL,  # the reference is exact in both tails: compare σ(−40) ≈ 4.2e-18 relative to its size
+    test_implementations=(masked_sigmoid, lambda x: np.exp(-np.logaddexp(0.0, -x))),
+    wrong_implementations=(lambda x: np.clip(ref.sigmoid(x), 1e-12, 1.0 - 1e-12),  # an epsilon against log(0)
+                           lambda x: ref.sigmoid(x) + 1e-15),
     stability=True,  # the catalog: a warning or a non-finite value fails
     mistakes=(
         mistake("overflow", naive_sigmoid, lambda x: np.exp(x) / (1.0 + np.exp(x)),
                 en="np.exp overflows for large |x| (nan or a warning at x = ±1000). Only ever exponentiate "
-                   "a non-positive number: use e^x / (1 + e^x) where x < 0, or 0.5·(1 + tanh(x/2)).",
-                ja="|x| が大きいと np.exp がオーバーフローします (x = ±1000 で nan または警告)。x < 0 では "
-                   "e^x / (1 + e^x) を使うなど、指数が正にならない形で計算してください (0.5·(1 + tanh(x/2)) も可)。"),
+                   "a non-positive number: 1 / (1 + e^(−x)) where x ≥ 0 and e^x / (1 + e^x) where x < 0.",
+                ja="|x| が大きいと np.exp がオーバーフローします (x = ±1000 で nan または警告)。x ≥ 0 では "
+                   "1 / (1 + e^(−x))、x < 0 では e^x / (1 + e^x) と、指数が正にならない形で計算してください。"),
+        mistake("clipped-input", clipped_sigmoid(20.0), clipped_sigmoid(30.0), clipped_sigmoid(500.0),
+                en="Clipping x against overflow changes σ beyond the bound: σ(−40) ≈ 4.2e-18 and σ(−1000) is "
+                   "exactly 0, not σ(−30) or σ(−500). Do not clip; exponentiate only non-positive numbers: "
+                   "e^x / (1 + e^x) where x < 0.",
+                ja="オーバーフロー対策に x をクリップすると、境界の外で σ の値が変わります。σ(−40) ≈ 4.2e-18、"
+                   "σ(−1000) はちょうど 0 で、σ(−30) や σ(−500) ではありません。クリップせず、x < 0 では "
+                   "e^x / (1 + e^x) と指数が正にならない形で計算してください。"),
+        mistake("tail-precision", tanh_sigmoid,
+                en="0.5·(1 + tanh(x/2)) is σ in exact arithmetic, but for x ≪ 0 it adds 1 to a number close to −1 "
+                   "and loses the digits: σ(−30) ≈ 9.4e-14 keeps only 3 of them and σ(−40) becomes 0. Use "
+                   "e^x / (1 + e^x) where x < 0.",
+                ja="0.5·(1 + tanh(x/2)) は式としては σ ですが、x ≪ 0 では −1 に近い数に 1 を足すため桁が失われます "
+                   "(σ(−30) ≈ 9.4e-14 は 3 桁しか合わず、σ(−40) は 0 になります)。x < 0 では e^x / (1 + e^x) を"
+                   "使ってください。"),
         mistake("sign-flipped", lambda x: 1.0 / (1.0 + np.exp(np.clip(x, -500, 500))),
                 en="The exponent's sign is flipped: σ(x) = 1 / (1 + e^(−x)), so σ(3) is close to 1, not 0.",
                 ja="指数の符号が逆です。σ(x) = 1 / (1 + e^(−x)) なので σ(3) は 0 ではなく 1 に近い値です。"),
@@ -53,8 +109,16 @@ exercise(
 )
 
 exercise(
-    "activation.sigmoid_grad", ref.sigmoid_grad, [SMALL, EXTREME, MATRIX], generate=random_array,
-    test_implementations=(lambda x: np.exp(-np.abs(x)) / (1.0 + np.exp(-np.abs(x))) ** 2,),
+    "activation.sigmoid_grad", ref.sigmoid_grad, [SMALL, SIGMOID_GRAD_TAILS, MATRIX], generate=random_array,
+    atol=TAIL_ATOL,  # exact on the negative tail (σ'(−40) ≈ 4.2e-18); the positive tail is not among the cases
+    # Stability is not part of this exercise: a naive σ, or cosh overflowing at ±1000, gives the right
+    # values (σ'(±1000) = 0) with a warning, which the report only mentions.
+    test_implementations=(lambda x: np.exp(-np.abs(x)) / (1.0 + np.exp(-np.abs(x))) ** 2,
+                          lambda x: naive_sigmoid(x) * (1.0 - naive_sigmoid(x)),
+                          lambda x: 0.25 / np.cosh(x / 2.0) ** 2),
+    wrong_implementations=(lambda x: clipped_sigmoid(20.0)(x) * (1.0 - clipped_sigmoid(20.0)(x)),
+                           lambda x: clipped_sigmoid(30.0)(x) * (1.0 - clipped_sigmoid(30.0)(x)),
+                           lambda x: tanh_sigmoid(x) * (1.0 - tanh_sigmoid(x))),
     mistakes=(
         mistake("missing-one-minus", ref.sigmoid, lambda x: ref.sigmoid(x) ** 2,
                 en="This is σ(x) (or σ(x)²), not its derivative: σ'(x) = σ(x)·(1 − σ(x)).",
@@ -67,10 +131,17 @@ exercise(
 )
 
 exercise(
-    "activation.tanh", ref.tanh, [SMALL, EXTREME, MATRIX], generate=random_array,
-    test_implementations=(lambda x: 2.0 * ref.sigmoid(2.0 * x) - 1.0,),
+    "activation.tanh", ref.tanh, [SMALL, EXTREME, TANH_NEAR_ZERO, MATRIX], generate=random_array,
+    atol=TAIL_ATOL,  # np.tanh is exact near 0 (tanh(1e-12) = 1e-12) and at the limits ±1
+    test_implementations=(lambda x: np.sinh(np.clip(x, -20.0, 20.0)) / np.cosh(np.clip(x, -20.0, 20.0)),
+                          lambda x: -np.sign(x) * np.expm1(-2.0 * np.abs(x)) / (1.0 + np.exp(-2.0 * np.abs(x)))),
     stability=True,  # the catalog: a warning or a non-finite value fails
     mistakes=(
+        mistake("cancellation-near-zero", clipped_exp_tanh, lambda x: 2.0 * ref.sigmoid(2.0 * x) - 1.0,
+                en="Near x = 0 this subtracts two numbers close to 1 (e^x − e^−x, or 2σ(2x) − 1) and loses the "
+                   "digits: tanh(1e-12) comes out several percent off. Use np.tanh(x), exact everywhere.",
+                ja="x = 0 の近くでは 1 に近い 2 つの数の差 (e^x − e^−x や 2σ(2x) − 1) を取るため桁が失われ、"
+                   "tanh(1e-12) が数 % ずれます。どこでも正確な np.tanh(x) を使ってください。"),
         mistake("overflow", lambda x: (np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x)),
                 en="(e^x − e^−x)/(e^x + e^−x) overflows to inf/inf = nan for large |x|: use np.tanh(x).",
                 ja="(e^x − e^−x)/(e^x + e^−x) は |x| が大きいと inf/inf = nan になります。np.tanh(x) を使ってください。"),
@@ -138,12 +209,27 @@ def random_logistic(rng):
             "x0": float(rng.normal())}
 
 
+def logistic_with_defaults(A, a, x0):
+    """A right formula whose keyword defaults are (A, a, x0): wrong unless they are (1, 1, 0)."""
+    def logistic(x, A=A, a=a, x0=x0):
+        return A * ref.sigmoid(a * (x - x0))
+    return logistic
+
+
 exercise(
     "activation.logistic", ref.logistic,
-    [fixed("defaults: the sigmoid", x=[-2.0, 0.0, 3.0], A=1.0, a=1.0, x0=0.0),
-     fixed("A = 2, a = 0.5, x0 = 1", x=[-1000.0, -1.0, 1.0, 3.0, 1000.0], A=2.0, a=0.5, x0=1.0)],
+    [fixed("A = 1, a = 1, x0 = 0 given: the sigmoid", x=[-2.0, 0.0, 3.0], A=1.0, a=1.0, x0=0.0),
+     fixed("only x: the defaults A = 1, a = 1, x0 = 0", x=[-2.0, 0.5, 3.0]),
+     fixed("A = 2, a = 0.5, x0 = 1", x=[-1000.0, -1.0, 1.0, 3.0, 1000.0], A=2.0, a=0.5, x0=1.0),
+     fixed("the tail: A = 3, a = 2, x0 = −1 at x = −20, −30 (f ≈ 9.4e-17, 1.9e-25)", x=[-20.0, -30.0, 0.0],
+           A=3.0, a=2.0, x0=-1.0)],
     generate=random_logistic,
-    test_implementations=(lambda x, A=1.0, a=1.0, x0=0.0: A * 0.5 * (1.0 + np.tanh(0.5 * a * (x - x0))),),
+    atol=TAIL_ATOL,  # exact in the tails, as the sigmoid
+    test_implementations=(lambda x, A=1.0, a=1.0, x0=0.0: A / (1.0 + np.exp(-a * (x - x0))),
+                          lambda x, A=1.0, a=1.0, x0=0.0: A * np.exp(-np.logaddexp(0.0, -a * (x - x0)))),
+    wrong_implementations=(logistic_with_defaults(1.0, 1.0, 1.0), logistic_with_defaults(2.0, 1.0, 0.0),
+                           logistic_with_defaults(1.0, 0.5, 0.0),
+                           lambda x, A=1.0, a=1.0, x0=0.0: A * 0.5 * (1.0 + np.tanh(0.5 * a * (x - x0)))),
     mistakes=(
         mistake("shift-sign", lambda x, A=1.0, a=1.0, x0=0.0: A * ref.sigmoid(a * (x + x0)),
                 en="The midpoint moves the curve right: use x − x0, so that f(x0) = A/2.",
@@ -176,10 +262,19 @@ exercise(
     [fixed("one sample", x=[0.3, 2.9, 4.0]),
      fixed("near 1000", x=[1010.0, 1000.0, 990.0]),
      fixed("a (2, 3) batch", x=[[0.3, 2.9, 4.0], [1.0, 1.0, -1.0]]),
-     fixed("a (2, 3) batch near 1000", x=[[1010.0, 1000.0, 990.0], [-1000.0, -1001.0, -999.0]])],
+     fixed("a (2, 3) batch near 1000", x=[[1010.0, 1000.0, 990.0], [-1000.0, -1001.0, -999.0]]),
+     # Probabilities e^−30 ≈ 9.4e-14, e^−40 ≈ 4.2e-18 and exactly 0, compared relative to their size.
+     fixed("tiny probabilities: 9.4e-14, 4.2e-18 and 0", x=[[1000.0, 970.0, 960.0, 0.0], [5.0, -25.0, -35.0, -995.0]]),
+     fixed("a (3, 2) batch: rows of two", x=[[1.0, 2.0], [-3.0, 0.5], [0.0, 0.0]])],
     generate=random_scores,
+    atol=TAIL_ATOL,  # e^(x − max) / Σ is exact for tiny probabilities too
     test_implementations=(lambda x: np.exp(x - np.log(np.sum(np.exp(x - x.max(-1, keepdims=True)), -1, keepdims=True))
                                    - x.max(-1, keepdims=True)),),
+    wrong_implementations=(
+        lambda x: (lambda e: e / np.sum(e, axis=-1, keepdims=True))(np.exp(x - np.max(x, axis=-1, keepdims=True)) + 1e-12),
+        lambda x: ref.softmax(x) + 1e-12,
+        lambda x: ref.softmax(np.clip(x - np.max(x, axis=-1, keepdims=True), -30.0, 0.0)),
+    ),
     stability=True,  # the catalog: a warning or a non-finite value fails
     mistakes=(
         mistake("unstable", unstable_softmax,

@@ -1,8 +1,10 @@
 """Convolution helpers (Day 2, section 4): reference, cases, test implementations, mistakes.
 
-Fixed image cases use non-square images and windows (out_h ≠ out_w, filter_h ≠ filter_w), more
-than one sample and channel, padding and strides that do not divide evenly, so that a swapped axis,
-a wrong row or column order, a forgotten stride or padding changes the result somewhere.
+Besides a small square case to follow by hand, fixed image cases use non-square images and windows
+(out_h ≠ out_w, filter_h ≠ filter_w), more than one sample and channel, padding, strides that do not
+divide evenly (a quotient such as 5/3 that rounding would take up) and the default stride and
+padding, so that a swapped axis, a wrong row or column order, a forgotten stride or padding, a
+rounded size or a wrong default changes the result somewhere.
 """
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -46,20 +48,35 @@ exercise(
      fixed("LeNet S4: 10, 2×2 pooling, stride 2 → 5", input_size=10, filter_size=2, stride=2, pad=0),
      fixed("'same' padding: 28, 3×3 filter, pad 1 → 28", input_size=28, filter_size=3, stride=1, pad=1),
      fixed("stride 2 that does not divide: 7, 2, stride 2 → 3", input_size=7, filter_size=2, stride=2, pad=0),
-     fixed("stride 3, pad 2: 9, 4 → 4", input_size=9, filter_size=4, stride=3, pad=2)],
+     fixed("stride 3, pad 2: 9, 4 → 4", input_size=9, filter_size=4, stride=3, pad=2),
+     # Quotients that are not integers, so that rounding, ceil and floor give three answers:
+     # 7/2 = 3.5 (round half to even: 4), 8/3 ≈ 2.67 (round: 3), 7/3 ≈ 2.33 (ceil: 3).
+     fixed("(9 − 2)/2 = 3.5: floor → 4", input_size=9, filter_size=2, stride=2, pad=0),
+     fixed("(10 − 2)/3 ≈ 2.67: floor → 3", input_size=10, filter_size=2, stride=3, pad=0),
+     fixed("(7 + 2·1 − 2)/3 ≈ 2.33: floor → 3", input_size=7, filter_size=2, stride=3, pad=1),
+     # Defaults: stride 1, pad 0 when not given.
+     fixed("default pad 0: 9, 4, stride 2 → 3", input_size=9, filter_size=4, stride=2),
+     fixed("defaults stride 1, pad 0: 5, 3 → 3", input_size=5, filter_size=3)],
     generate=random_sizes,
     test_implementations=(
         lambda input_size, filter_size, stride=1, pad=0:
             int(np.floor((input_size + 2 * pad - filter_size) / stride)) + 1,
         lambda input_size, filter_size, stride=1, pad=0:
             len(range(0, input_size + 2 * pad - filter_size + 1, stride)),
+        lambda input_size, filter_size, stride=1, pad=0: int((input_size + 2 * pad - filter_size) / stride + 1),
+    ),
+    wrong_implementations=(
+        lambda input_size, filter_size, stride=1, pad=0: int(round((input_size + 2 * pad - filter_size) / stride)) + 1,
+        lambda input_size, filter_size, stride=1, pad=0: int(np.ceil((input_size + 2 * pad - filter_size) / stride)) + 1,
+        lambda input_size, filter_size, stride=2, pad=0: (input_size + 2 * pad - filter_size) // stride + 1,
+        lambda input_size, filter_size, stride=1, pad=1: (input_size + 2 * pad - filter_size) // stride + 1,
     ),
     mistakes=(
         mistake("missing-plus-one", lambda input_size, filter_size, stride=1, pad=0:
                 (input_size + 2 * pad - filter_size) // stride,
                 en="(I + 2P − F)//S counts the steps between windows, not the windows: add 1 for the "
                    "first window (6, 2, stride 1, pad 1 gives 7, not 6).",
-                ja="(I + 2P − F)//S はウィンドウを動かす回数で、ウィンドウの数ではありません。最初の位置の分の "
+                ja="(I + 2P − F)//S は窓を動かす回数で、窓の数ではありません。最初の位置の分の "
                    "+1 を足してください (6, 2, ストライド 1, パディング 1 なら 6 ではなく 7)。"),
         mistake("float-result", size_float, size_true_division,
                 en="A size must be an int (it is used in reshape and range): use integer division // "
@@ -206,6 +223,8 @@ GEOMETRIES = [
     ("(2, 2, 4, 5), 3×2 filter, pad 1", (2, 2, 4, 5), 3, 2, 1, 1, 3),
     ("(1, 3, 5, 5), 3×3 filter, stride 2", (1, 3, 5, 5), 3, 3, 2, 0, 4),
     ("(2, 1, 6, 5), 2×2 filter, stride 2, pad 1", (2, 1, 6, 5), 2, 2, 2, 1, 5),
+    # (7 − 2)/3 ≈ 1.67 rows and (6 − 3)/3 = 1 columns: a rounded out_h would be 3, not 2
+    ("(1, 2, 7, 6), 2×3 filter, stride 3", (1, 2, 7, 6), 2, 3, 3, 0, 8),
 ]
 
 
@@ -217,8 +236,10 @@ def _geometry_image(shape, seed):
 
 exercise(
     "conv.im2col", ref.im2col,
-    [fixed(name, input_data=_geometry_image(shape, seed), filter_h=fh, filter_w=fw, stride=s, pad=p)
-     for name, shape, fh, fw, s, p, seed in GEOMETRIES],
+    [*(fixed(name, input_data=_geometry_image(shape, seed), filter_h=fh, filter_w=fw, stride=s, pad=p)
+       for name, shape, fh, fw, s, p, seed in GEOMETRIES),
+     fixed("defaults stride 1, pad 0: (1, 2, 3, 4), 2×3 filter", input_data=_values(1, 2, 3, 4, seed=9),
+           filter_h=2, filter_w=3)],
     generate=random_im2col,
     test_implementations=(im2col_textbook, im2col_per_window),
     mistakes=(
@@ -241,11 +262,11 @@ exercise(
                    "(np.pad(x, [(0, 0), (0, 0), (pad, pad), (pad, pad)])), and count the windows with "
                    "H + 2·pad.",
                 ja="pad が無視されています。先に最後の 2 軸の周囲に pad 個の 0 を加え "
-                   "(np.pad(x, [(0, 0), (0, 0), (pad, pad), (pad, pad)]))、ウィンドウの数も H + 2·pad で数えてください。"),
+                   "(np.pad(x, [(0, 0), (0, 0), (pad, pad), (pad, pad)]))、窓の数も H + 2·pad で数えてください。"),
         mistake("stride-not-in-slice", im2col_slices_without_step,
                 en="With stride S the windows start S pixels apart: slice each filter offset with a step, "
                    "img[:, :, y:y + S·out_h:S, x:x + S·out_w:S], not img[:, :, y:y + out_h, x:x + out_w].",
-                ja="ストライド S ではウィンドウは S ピクセルずつずれます。各オフセットのスライスにステップを付け "
+                ja="ストライド S では窓は S ピクセルずつずれます。各オフセットのスライスにステップを付け "
                    "img[:, :, y:y + S·out_h:S, x:x + S·out_w:S] としてください (img[:, :, y:y + out_h, ...] ではありません)。"),
     ),
 )
@@ -325,7 +346,9 @@ def col2im_adjoint_check(implementation):
 
 exercise(
     "conv.col2im", ref.col2im,
-    [_col2im_case(*geometry) for geometry in GEOMETRIES],
+    [*(_col2im_case(*geometry) for geometry in GEOMETRIES),
+     fixed("defaults stride 1, pad 0: (1, 2, 3, 4), 2×3 filter", col=_values(4, 12, seed=19), input_shape=(1, 2, 3, 4),
+           filter_h=2, filter_w=3)],
     generate=random_col2im,
     test_implementations=(col2im_textbook, col2im_per_window),
     mistakes=(
@@ -335,14 +358,14 @@ exercise(
                 en="Where windows overlap, a pixel received a contribution from every window that read it: "
                    "add them up (img[...] += ...), do not overwrite (img[...] = ...): col2im is the "
                    "adjoint (transpose) of im2col, so every window's contribution counts.",
-                ja="ウィンドウが重なる画素は、それを読んだすべてのウィンドウから寄与を受けます。上書き (=) ではなく "
-                   "足し合わせて (+=) ください。col2im は im2col の随伴 (転置) なので、すべてのウィンドウの寄与が数えられます。"),
+                ja="窓が重なる画素は、それを読んだすべての窓から寄与を受けます。上書き (=) ではなく"
+                   "足し合わせて (+=) ください。col2im は im2col の随伴 (転置) なので、すべての窓の寄与が数えられます。"),
         mistake("averages-overlaps",
                 lambda col, input_shape, filter_h, filter_w, stride=1, pad=0:
                 _col2im_by_offsets(col, input_shape, filter_h, filter_w, stride, pad, "average"),
                 en="Dividing by the number of overlapping windows would invert im2col, but backward needs "
                    "the sum of the gradients from every window (the adjoint): do not divide.",
-                ja="重なったウィンドウの数で割ると im2col の逆写像になりますが、逆伝播では各ウィンドウからの勾配の "
+                ja="重なった窓の数で割ると im2col の逆写像になりますが、逆伝播では各窓からの勾配の"
                    "和 (随伴) が必要です。割らないでください。"),
         mistake("padding-not-stripped",
                 lambda col, input_shape, filter_h, filter_w, stride=1, pad=0:
@@ -398,7 +421,9 @@ exercise(
            x=np.arange(16.0).reshape(1, 1, 4, 4), pool_h=2, pool_w=2, stride=2),
      fixed("(2, 2, 3, 4), overlapping 2×2 windows, stride 1", x=_values(2, 2, 3, 4, seed=6),
            pool_h=2, pool_w=2, stride=1),
-     fixed("(1, 2, 5, 7), 3×2 windows, stride 2", x=_values(1, 2, 5, 7, seed=7), pool_h=3, pool_w=2, stride=2)],
+     fixed("(1, 2, 5, 7), 3×2 windows, stride 2", x=_values(1, 2, 5, 7, seed=7), pool_h=3, pool_w=2, stride=2),
+     fixed("(2, 1, 7, 6), 2×2 windows, stride 3: (7 − 2)/3 ≈ 1.67 → 2 rows", x=_values(2, 1, 7, 6, seed=10),
+           pool_h=2, pool_w=2, stride=3)],
     generate=random_pool,
     test_implementations=(avg_pool_via_im2col, avg_pool_loops),
     mistakes=(
@@ -406,21 +431,21 @@ exercise(
                 _pool_windows(x, pool_h, pool_w, stride, stride).max(axis=(4, 5)),
                 en="This is max pooling: average pooling takes the mean of each window (np.mean over "
                    "the window's two axes).",
-                ja="これは最大値プーリングです。平均プーリングでは各ウィンドウの平均 (ウィンドウの 2 軸での np.mean) を取ります。"),
+                ja="これは最大値プーリングです。平均プーリングでは各窓の平均 (窓の 2 軸での np.mean) を取ります。"),
         mistake("sums-window", lambda x, pool_h, pool_w, stride:
                 _pool_windows(x, pool_h, pool_w, stride, stride).sum(axis=(4, 5)),
                 en="Divide each window's sum by its size pool_h·pool_w (or use the mean).",
-                ja="各ウィンドウの和を大きさ pool_h·pool_w で割ってください (または平均を使ってください)。"),
+                ja="各窓の和を大きさ pool_h·pool_w で割ってください (または平均を使ってください)。"),
         mistake("stride-as-pool", lambda x, pool_h, pool_w, stride:
                 _pool_windows(x, pool_h, pool_w, pool_h, pool_w).mean(axis=(4, 5)),
                 en="The windows move by stride, which need not equal the window size: start window (i, j) "
                    "at row i·stride and column j·stride.",
-                ja="ウィンドウは stride ずつ動きます (ウィンドウの大きさと同じとは限りません)。ウィンドウ (i, j) は "
+                ja="窓は stride ずつ動きます (窓の大きさと同じとは限りません)。窓 (i, j) は"
                    "行 i·stride、列 j·stride から始めてください。"),
         mistake("pool-dims-swapped", lambda x, pool_h, pool_w, stride:
                 _pool_windows(x, pool_w, pool_h, stride, stride).mean(axis=(4, 5)),
                 en="pool_h is the window's height (along H, axis 2) and pool_w its width (along W, axis 3): "
                    "they are swapped.",
-                ja="pool_h はウィンドウの高さ (H 方向、軸 2)、pool_w は幅 (W 方向、軸 3) です。入れ替わっています。"),
+                ja="pool_h は窓の高さ (H 方向、軸 2)、pool_w は幅 (W 方向、軸 3) です。入れ替わっています。"),
     ),
 )

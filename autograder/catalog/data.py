@@ -82,6 +82,12 @@ def seeded_inside(x, t, batch_size):
         yield x[order[start:start + batch_size]], t[order[start:start + batch_size]]
 
 
+def own_generator(x, t, batch_size):
+    order = np.random.default_rng().permutation(len(x))
+    for start in range(0, len(x), batch_size):
+        yield x[order[start:start + batch_size]], t[order[start:start + batch_size]]
+
+
 def shuffled_in_place(x, t, batch_size):
     order = np.random.permutation(len(x))
     x[:] = x[order]
@@ -139,6 +145,11 @@ exercise(
                    "outside (if at all) and let each epoch draw a new permutation.",
                 ja="関数の中で np.random.seed を呼ぶと、毎エポック同じ順番になります。シードを固定するなら"
                    "関数の外で 1 回だけにし、エポックごとに新しい順番を作ってください。"),
+        mistake("own-generator", own_generator,
+                en="np.random.default_rng() makes a generator of its own, so np.random.seed no longer makes a run "
+                   "repeatable. Draw the permutation from NumPy's global generator: np.random.permutation(N).",
+                ja="np.random.default_rng() は独自の乱数生成器を作るため、np.random.seed で結果を再現できなくなります。"
+                   "順番はグローバルな乱数生成器から np.random.permutation(N) で作ってください。"),
         mistake("shuffles-in-place", shuffled_in_place,
                 en="The batches are right, but x and t themselves were reordered in place: the caller's data "
                    "changes. Index with a permutation (x[idx[...]]), which makes new arrays.",
@@ -161,11 +172,17 @@ exercise(
      fixed("online learning: batch 1", n=1000, batch_size=1),
      fixed("batch learning: batch = N", n=1000, batch_size=1000),
      fixed("a short last batch: 10 samples, batch 3", n=10, batch_size=3),
-     fixed("batch larger than N", n=7, batch_size=10)],
+     fixed("batch larger than N", n=7, batch_size=10),
+     # 1050/50 = 21 exactly, 11/4 = 2.75, 10/4 = 2.5: rounding (half to even) and ceil part ways
+     fixed("1050 samples, batch 50: exactly 21", n=1050, batch_size=50),
+     fixed("11 samples, batch 4", n=11, batch_size=4),
+     fixed("10 samples, batch 4", n=10, batch_size=4)],
     generate=random_iterations_case,
     test_implementations=(lambda n, batch_size: math.ceil(n / batch_size),
                   lambda n, batch_size: (n + batch_size - 1) // batch_size,
                   lambda n, batch_size: len(range(0, n, batch_size))),
+    wrong_implementations=(lambda n, batch_size: int(round(n / batch_size + 0.5)),
+                           lambda n, batch_size: int(round(n / batch_size))),
     mistakes=(
         mistake("floor-division", lambda n, batch_size: n // batch_size,
                 en="n // batch_size drops the last, shorter batch: 10 samples in batches of 3 take 4 updates. "
@@ -241,6 +258,32 @@ def corner_crop(image, crop_size):
     return image[:crop_size[0], :crop_size[1], :]
 
 
+def crop_reseeded(image, crop_size):
+    np.random.seed(0)
+    return crop_with(lambda im, top, bottom, left, right: im[top:bottom, left:right, :])(image, crop_size)
+
+
+def crop_own_generator(image, crop_size):
+    rng = np.random.default_rng()
+    height, width = image.shape[:2]
+    top = rng.integers(0, height - crop_size[0] + 1)
+    left = rng.integers(0, width - crop_size[1] + 1)
+    return image[top:top + crop_size[0], left:left + crop_size[1], :]
+
+
+def crop_cached_per_call_pair():
+    """Returns its previous crop again every other call: the same array twice in a row."""
+    previous = {}
+
+    def crop(image, crop_size):
+        key = (id(image), tuple(crop_size))
+        if key in previous:
+            return previous.pop(key)
+        previous[key] = ref.random_crop(image, crop_size)
+        return previous[key]
+    return crop
+
+
 def crop_by_uniform_integers(image, crop_size):
     height, width = image.shape[:2]
     top = int(np.floor(np.random.uniform(0, height - crop_size[0] + 1)))
@@ -263,6 +306,7 @@ exercise(
      fixed("crop == image size", image=image(3, 4, 2), crop_size=(3, 4), seed=3)],
     generate=random_crop_case, driver="crop_properties", hidden_random=4,
     test_implementations=(crop_by_uniform_integers, crop_by_choice),
+    wrong_implementations=(crop_cached_per_call_pair(),),
     mistakes=(
         mistake("swapped-bounds",
                 crop_with(lambda im, top, bottom, left, right: im[bottom:top, left:right, :]),
@@ -284,6 +328,16 @@ exercise(
                 ja="np.random.randint(low, high) は high を返さないため、最後の位置 H − h が選ばれず、"
                    "切り出しサイズが画像と同じときは randint(0, 0) がエラーになります。"
                    "np.random.randint(0, H - h + 1) としてください。"),
+        mistake("reseeded", crop_reseeded,
+                en="np.random.seed inside the function picks the same position on every call. Draw from the "
+                   "global generator without seeding it (seed once, outside, if a run must be repeatable).",
+                ja="関数の中で np.random.seed を呼ぶと、毎回同じ位置から切り出します。シードを設定せずに"
+                   "グローバルな乱数生成器から引いてください (再現性が必要なら関数の外で 1 回だけ設定します)。"),
+        mistake("own-generator", crop_own_generator,
+                en="np.random.default_rng() makes a generator of its own, so np.random.seed no longer makes a run "
+                   "repeatable. Draw the offsets from NumPy's global generator: np.random.randint(0, H - h + 1).",
+                ja="np.random.default_rng() は独自の乱数生成器を作るため、np.random.seed で結果を再現できなくなります。"
+                   "位置はグローバルな乱数生成器から np.random.randint(0, H - h + 1) で選んでください。"),
         mistake("not-random", center_crop, corner_crop,
                 en="The crop is always taken at the same place. Draw top and left at random for every call: "
                    "top = np.random.randint(0, H - h + 1), left = np.random.randint(0, W - w + 1).",
@@ -370,6 +424,22 @@ def prior_from_category_means(categories, y, k=1.0, f=1.0):
     return (lam * means + (1.0 - lam) * np.mean(means))[index]
 
 
+def first_appearance_labels(categories, y, k=1.0, f=1.0):
+    """Statistics per sorted label (np.unique) but samples looked up by order of first appearance."""
+    _, counts, means = category_stats(categories, y)
+    first = {c: i for i, c in enumerate(dict.fromkeys(np.asarray(categories).tolist()))}
+    index = np.array([first[c] for c in np.asarray(categories).tolist()])
+    lam = 1.0 / (1.0 + np.exp(-(counts - k) / f))
+    return (lam * means + (1.0 - lam) * np.mean(y))[index]
+
+
+def sorted_samples(categories, y, k=1.0, f=1.0):
+    """The right values, but in the order of the sorted categories instead of the samples' order."""
+    index, counts, means = category_stats(categories, y)
+    lam = 1.0 / (1.0 + np.exp(-(counts - k) / f))
+    return (lam * means + (1.0 - lam) * np.mean(y))[np.sort(index)]
+
+
 def encoding_by_loop(categories, y, k=1.0, f=1.0):
     y = np.asarray(y, dtype=float)
     prior = y.mean()
@@ -382,7 +452,6 @@ def encoding_by_loop(categories, y, k=1.0, f=1.0):
 
 
 # The material's example: one entry from Wakayama (0), placed; ten from Tokyo (1), nine placed.
-# (Codes, not strings: the call driver's input-mutation check compares arrays with equal_nan.)
 PREFECTURES = np.array([0] + [1] * 10)
 PLACED = [1.0] + [1.0] * 9 + [0.0]
 
@@ -393,9 +462,16 @@ exercise(
            y=[1.0, 0.0, 1.0, 1.0, 1.0, 0.0, 1.0, 0.0, 0.0], k=2.0, f=0.5),
      fixed("a real-valued target, k = 3, f = 2", categories=np.array([5, 7, 5, 5, 9, 7, 5, 9, 9, 9]),
            y=[2.5, -1.0, 0.5, 3.0, 10.0, 4.0, -2.0, 8.0, 7.5, 9.0], k=3.0, f=2.0),
-     fixed("one category: the global mean", categories=np.array([1, 1, 1, 1]), y=[0.0, 1.0, 1.0, 1.0])],
+     fixed("one category: the global mean", categories=np.array([1, 1, 1, 1]), y=[0.0, 1.0, 1.0, 1.0]),
+     # First appearance 3, 1, 0, 2 is neither sorted nor reversed: one value per sample, in the samples' order.
+     fixed("categories in no order: 3, 1, 3, 0, 1, 3, 2, 0", categories=np.array([3, 1, 3, 0, 1, 3, 2, 0]),
+           y=[1.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0], k=1.5, f=0.8),
+     fixed("category names: 'tokyo', 'osaka', 'aomori'",
+           categories=np.array(["tokyo", "osaka", "tokyo", "aomori", "osaka", "tokyo"]),
+           y=[1.0, 0.0, 1.0, 0.0, 1.0, 1.0])],
     generate=random_encoding_case,
     test_implementations=(encoding_by_loop,),
+    wrong_implementations=(first_appearance_labels, sorted_samples),
     mistakes=(
         mistake("weights-swapped", weights_swapped, exponent_sign_flipped,
                 en="λ and 1 − λ are swapped (or the exponent's sign is): a category seen often should keep "

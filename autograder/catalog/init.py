@@ -5,7 +5,9 @@ property driver (``autograder.runtime.properties``): the shape, the measured sta
 zero mean and a normal shape, on layers of at least 50 000 weights. There the standard deviation is
 measured to about 0.32 % (one standard error, 1/√(2·50 000)), and a correct answer's differs from
 the reference's by about 0.45 %: RTOL = 5 % is eleven times that, while the closest mistake it
-must catch (Glorot's std √(2/(n_in + n_out)) on a 200 → 400 layer) is 18 % off.
+must catch (Glorot's std √(2/(n_in + n_out)) on a 200 → 400 layer) is 18 % off. The mean must lie
+within 10 standard errors of 0, 10·std/√M ≤ 0.045·std for M ≥ 50 000 weights: weights whose mean is
+0.1·std fail (a wrong implementation of each initialiser shows it).
 """
 import numpy as np
 
@@ -30,6 +32,55 @@ def random_layer(rng):
     return {"n_in": n_in, "n_out": n_out}
 
 
+def stream_mistakes(scaled_normal):
+    """The known ways of breaking NumPy's global stream, for an initialiser written as
+    ``scaled_normal(normal, n_in, n_out, ...)`` around a standard-normal sampler ``normal(shape)``."""
+    def reseeded(*args):
+        np.random.seed(0)
+        return scaled_normal(np.random.standard_normal, *args)
+
+    def fixed_generator(*args):
+        return scaled_normal(np.random.default_rng(0).standard_normal, *args)
+
+    def fresh_generator(*args):
+        return scaled_normal(np.random.default_rng().standard_normal, *args)
+
+    return (
+        mistake("reseeded", reseeded,
+                en="np.random.seed inside the function makes every layer start from the same weights (and resets "
+                   "the caller's random stream). Draw from the global generator without seeding it: seed once, "
+                   "outside, if a run must be repeatable.",
+                ja="関数の中で np.random.seed を呼ぶと、どの層も同じ重みになります (呼び出し側の乱数の流れもリセット"
+                   "されます)。シードを設定せずにグローバルな乱数生成器から引いてください。再現性が必要なら、シードは"
+                   "関数の外で 1 回だけ設定します。"),
+        mistake("own-generator", fixed_generator, fresh_generator,
+                en="np.random.default_rng makes a generator of its own, so np.random.seed no longer makes a run "
+                   "repeatable (and default_rng(0) gives every layer the same weights). The course's components "
+                   "draw from NumPy's global generator: np.random.randn(n_in, n_out).",
+                ja="np.random.default_rng は独自の乱数生成器を作るため、np.random.seed で結果を再現できなくなります "
+                   "(default_rng(0) ではどの層も同じ重みになります)。この講座ではグローバルな乱数生成器から引きます: "
+                   "np.random.randn(n_in, n_out)。"),
+    )
+
+
+def cached(initialiser):
+    """Draws once per shape and returns the same array again: two layers share their weights."""
+    drawn = {}
+
+    def cached_initialiser(*args):
+        if args not in drawn:
+            drawn[args] = initialiser(*args)
+        return drawn[args]
+    return cached_initialiser
+
+
+def mean_shifted(initialiser, std_of):
+    """Right spread, mean 0.1·std: ten times the tolerance of the mean-0 check (see init's module doc)."""
+    def shifted(*args):
+        return initialiser(*args) + 0.1 * std_of(*args)
+    return shifted
+
+
 def layer_cases(**extra):
     return [fixed(f"n_in = {n_in}, n_out = {n_out}", n_in=n_in, n_out=n_out, **extra, seed=seed)
             for seed, (n_in, n_out) in enumerate(LAYERS)]
@@ -50,7 +101,10 @@ exercise(
     generate=random_gaussian_case, driver="weight_statistics", rtol=RTOL, atol=ATOL, hidden_random=5,
     test_implementations=(lambda n_in, n_out, std=0.01: np.random.normal(0.0, std, size=(n_in, n_out)),
                   lambda n_in, n_out, std=0.01: std * np.random.standard_normal((n_out, n_in)).T),
+    wrong_implementations=(cached(ref.gaussian), mean_shifted(ref.gaussian, lambda n_in, n_out, std=0.01: std),
+                           lambda n_in, n_out, std=0.01: (std * np.random.randn(n_in, n_out)).astype(np.float32)),
     mistakes=(
+        *stream_mistakes(lambda normal, n_in, n_out, std=0.01: std * normal((n_in, n_out))),
         mistake("rand-not-randn", lambda n_in, n_out, std=0.01: std * np.random.rand(n_in, n_out),
                 en="np.random.rand draws uniformly from [0, 1) (all positive, mean 0.5); the weights need a "
                    "normal distribution with mean 0: std * np.random.randn(n_in, n_out).",
@@ -79,7 +133,9 @@ exercise(
     generate=random_fan_case, driver="weight_statistics", rtol=RTOL, atol=ATOL, hidden_random=5,
     test_implementations=(lambda n_in, n_out: np.random.normal(0.0, np.sqrt(1.0 / n_in), size=(n_in, n_out)),
                   lambda n_in, n_out: np.random.randn(n_in, n_out) * n_in ** -0.5),
+    wrong_implementations=(cached(ref.xavier), mean_shifted(ref.xavier, lambda n_in, n_out: 1.0 / np.sqrt(n_in))),
     mistakes=(
+        *stream_mistakes(lambda normal, n_in, n_out: normal((n_in, n_out)) / np.sqrt(n_in)),
         mistake("wrong-fan", lambda n_in, n_out: np.random.randn(n_in, n_out) / np.sqrt(n_out),
                 en="Xavier divides by √n_in, the number of nodes in the previous layer (the fan-in), not by "
                    "√n_out.",
@@ -113,7 +169,9 @@ exercise(
     generate=random_fan_case, driver="weight_statistics", rtol=RTOL, atol=ATOL, hidden_random=5,
     test_implementations=(lambda n_in, n_out: np.random.randn(n_in, n_out) / np.sqrt(n_in / 2),
                   lambda n_in, n_out: np.random.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_out))),
+    wrong_implementations=(cached(ref.he), mean_shifted(ref.he, lambda n_in, n_out: np.sqrt(2.0 / n_in))),
     mistakes=(
+        *stream_mistakes(lambda normal, n_in, n_out: normal((n_in, n_out)) * np.sqrt(2.0 / n_in)),
         mistake("divided-by-sqrt2", lambda n_in, n_out: np.random.randn(n_in, n_out) / (np.sqrt(n_in) * np.sqrt(2)),
                 en="This divides by √2 (std 1/√(2n)); He multiplies Xavier's 1/√n by √2: std √(2/n_in), e.g. "
                    "np.random.randn(n_in, n_out) * np.sqrt(2 / n_in).",

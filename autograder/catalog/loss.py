@@ -262,10 +262,20 @@ exercise(
     [fixed("three logits", z=[2.0, -1.0, 0.0], t=[1.0, 0.0, 1.0]),
      fixed("z = ±1000, right", z=[1000.0, -1000.0], t=[1.0, 0.0]),
      fixed("z = ±1000, wrong (loss 1000 each)", z=[1000.0, -1000.0], t=[0.0, 1.0]),
-     fixed("a (2, 3) batch", z=[[3.0, -0.5, 30.0], [-30.0, 0.25, -4.0]], t=[[1.0, 0.0, 1.0], [1.0, 1.0, 0.0]])],
+     fixed("a (2, 3) batch", z=[[3.0, -0.5, 30.0], [-30.0, 0.25, -4.0]], t=[[1.0, 0.0, 1.0], [1.0, 1.0, 0.0]]),
+     fixed("confident and right at |z| = 30, 40: a loss of 6.3e-14", z=[30.0, -30.0, 40.0], t=[1.0, 0.0, 1.0])],
     generate=random_logits,
+    # A loss of 0 at z = ±1000 (right) is exact, and small losses count: an absolute error of 1e-12
+    # (an ε inside a log) fails. Not 0: log(1 + e^(−|z|)) and logaddexp, both right, keep a loss of
+    # 6e-14 to an absolute 4e-15 only.
+    atol=1e-14,
     test_implementations=(lambda z, t: float(np.mean(np.logaddexp(0.0, z) - z * t)),
                   lambda z, t: float(np.mean(t * np.logaddexp(0.0, -z) + (1 - t) * np.logaddexp(0.0, z)))),
+    wrong_implementations=(
+        lambda z, t: float(np.mean(np.maximum(z, 0.0) - z * t + np.log(1.0 + np.exp(-np.abs(z)) + 1e-12))),
+        lambda z, t: ref.binary_cross_entropy(np.clip(0.5 * (1.0 + np.tanh(0.5 * z)), 1e-12, 1.0 - 1e-12), t),
+        lambda z, t: float(np.mean(np.logaddexp(0.0, np.clip(z, -30.0, 30.0)) - np.clip(z, -30.0, 30.0) * t)),
+    ),
     stability=True,  # the catalog: a warning or a non-finite value fails
     mistakes=(
         mistake("unstable", naive_bce_with_logits, naive_bce_with_logits_delta,

@@ -250,7 +250,7 @@ exercise(
         mistake("relu-mask-wrong-tensor", backward_with(mask="dh"),
                 en="The ReLU passes the gradient where its input u1 = x @ W1 + b1 was positive (mask u1 > 0, saved in "
                    "the forward pass), not where the incoming gradient is positive.",
-                ja="ReLU が勾配を通すのは、順伝播での入力 u1 = x @ W1 + b1 が正だったところです (順伝播で保存した "
+                ja="ReLU が勾配を通すのは、順伝播での入力 u1 = x @ W1 + b1 が正だったところです (順伝播で保存した"
                    "マスク u1 > 0)。流れてきた勾配が正かどうかではありません。"),
         mistake("transposed-grads", backward_with(transpose_weights=True),
                 en="dW must have W's shape (D, H): dW1 = x.T @ delta1 and dW2 = h.T @ delta2, not delta.T @ x.",

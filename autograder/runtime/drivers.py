@@ -11,7 +11,26 @@ import copy
 
 import numpy as np
 
-from .functions import FUNCTIONS
+# A test function given as data (the numerical-gradient exercises take one): the expression of
+# f(x) under this key, using only ``np``, ``x`` and the named constants beside it, e.g.
+# ``{"f(x)": "np.sum(x * (A @ x))", "A": array}``. Fixtures are the instructor's, so compiling one
+# runs no one else's code; keeping the function in the case keeps the student runtime free of
+# course content.
+EXPRESSION = "f(x)"
+
+
+def as_function(spec: dict):
+    """The Python function ``f(x) -> float`` that ``spec`` describes (see :data:`EXPRESSION`)."""
+    expression = spec[EXPRESSION]
+    code = compile(expression, f"<f(x) = {expression}>", "eval")
+    names = {"np": np, **{key: value for key, value in spec.items() if key != EXPRESSION}}
+
+    def f(x):
+        return float(eval(code, names, {"x": x}))  # noqa: S307 - the instructor's expression
+
+    f.__name__ = "f"
+    f.__doc__ = f"f(x) = {expression}"
+    return f
 
 
 def snapshot(value):
@@ -36,10 +55,12 @@ def _changed(before, after) -> bool:
 def call(candidate, inputs, outputs, *, functions=(), may_modify=()):
     """A plain function, called with the inputs as positional arguments in catalog order.
 
+    The inputs named in ``functions`` are test functions given as data (:func:`as_function`).
+
     outputs: ``return`` (what it returned) and ``modified inputs`` (arguments it changed in place
     although the catalog does not allow it; the catalog allows it for ``grad``).
     """
-    arguments = {name: FUNCTIONS[value] if name in functions else value for name, value in inputs.items()}
+    arguments = {name: as_function(value) if name in functions else value for name, value in inputs.items()}
     originals = {name: copy.deepcopy(value) for name, value in arguments.items() if isinstance(value, np.ndarray)}
     outputs["return"] = snapshot(candidate(*arguments.values()))
     outputs["modified inputs"] = tuple(

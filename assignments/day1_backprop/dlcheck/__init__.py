@@ -6,8 +6,8 @@ from the fixtures saved there: ``from dlcheck import grade``.
 """
 from . import dropout_properties, properties, quiz  # noqa: F401 - register their drivers
 from .engine import CaseResult, PreparedCase, PreparedSuite, Report, run_suite
-from .notebook import assert_check, check, grade
+from .notebook import assert_check, check, grade, set_language, setup_notebook
 from .sandbox import Raised
 
 __all__ = ["CaseResult", "PreparedCase", "PreparedSuite", "Report", "Raised", "assert_check", "check",
-           "grade", "run_suite"]
+           "grade", "run_suite", "set_language", "setup_notebook"]

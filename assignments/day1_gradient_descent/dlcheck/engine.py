@@ -30,6 +30,10 @@ class PreparedCase:
     expected: list[dict]                  # reference first, then each accepted convention
     mistakes: dict[str, list[tuple[dict, bool]]] = field(default_factory=dict)
     # mistake id -> one (outputs, warned) per implementation of that mistake
+    name_ja: str | None = None             # the label in Japanese, where it has words
+
+    def label(self, language: str) -> str:
+        return self.name_ja if language == "ja" and self.name_ja else self.name
 
 
 @dataclass
@@ -171,7 +175,7 @@ def diagnose(prepared: PreparedSuite, results: list[CaseResult]) -> str | None:
 
 # 5. compose ----------------------------------------------------------------------------------------
 
-def _describe_mismatch(mismatch: Mismatch, execution: Execution, language: str) -> list[str]:
+def _describe_mismatch(mismatch: Mismatch, execution: Execution, language: str, suite: str) -> list[str]:
     table = messages.MISMATCH[language]
     details = dict(mismatch.details)
     path = mismatch.path
@@ -185,9 +189,21 @@ def _describe_mismatch(mismatch: Mismatch, execution: Execution, language: str) 
         return [table["modified"].format(got=", ".join(details["got"]))]
     if mismatch.kind in ("dtype",) and language in messages.EXPECTED_KIND:
         details["expected"] = messages.EXPECTED_KIND[language].get(details["expected"], details["expected"])
-    if mismatch.kind == "value" and "index" not in details:
-        return [table["plain"].format(path=path, **details)]
-    return [table[mismatch.kind].format(path=path, **details)]
+    where = messages.describe_location(path, details.pop("index", ""), language)
+    if mismatch.kind == "value" and "abs_err" not in details:
+        return [table["plain"].format(where=where, **details)]
+    if suite == "hidden" and mismatch.kind in ("value", "nonfinite"):
+        # The numbers would hint at the hidden inputs: say where and how far off, not what.
+        return [table[f"{mismatch.kind}-hidden"].format(where=where, **details)]
+    return [table[mismatch.kind].format(where=where, **details)]
+
+
+def _also_modified(result: CaseResult, language: str) -> list[str]:
+    """An input changed in place is worth saying even when another output failed first."""
+    modified = result.execution.outputs.get("modified inputs")
+    if modified and not result.mismatch.path.startswith("modified inputs"):
+        return [messages.MISMATCH[language]["modified"].format(got=", ".join(modified))]
+    return []
 
 
 DIGEST_DRIVERS = ("quiz_choice", "quiz_number", "quiz_matching")  # answers kept as digests
@@ -213,16 +229,18 @@ def compose_message(prepared: PreparedSuite, results: list[CaseResult], mistake:
     total = len(results)
     if passed == total:
         lines = [text["passed"].format(exercise=prepared.exercise_id, total=total, suite=suite_name)]
-        warned = next((r for r in results if r.warned), None)
+        warned = next(((c, r) for c, r in zip(prepared.cases, results) if r.warned), None)
         if warned:  # right values that warned on the way: advice, not a failure
-            lines.append(text["warning-advice"].format(case=warned.name, warning="; ".join(warned.execution.warnings)))
+            case, result = warned
+            lines.append(text["warning-advice"].format(case=case.label(language),
+                                                       warning="; ".join(result.execution.warnings)))
         return "\n".join(lines)
     lines = [text["failed"].format(exercise=prepared.exercise_id, passed=passed, total=total,
                                    suite=suite_name, score=passed / total)]
     case, result = next((c, r) for c, r in zip(prepared.cases, results) if not r.passed)
     one_answer = prepared.driver in DIGEST_DRIVERS  # a quiz answer: no cases or inputs to show
     if not one_answer:
-        lines.append(text["case"].format(case=case.name))
+        lines.append(text["case"].format(case=case.label(language)))
     if prepared.suite == "visible" and not one_answer:  # hidden inputs stay hidden
         shown = case.inputs
         if prepared.driver in ("layer", "optimizer"):
@@ -230,7 +248,8 @@ def compose_message(prepared: PreparedSuite, results: list[CaseResult], mistake:
         lines.append(text["inputs"].format(inputs=", ".join(
             f"{name}={messages.summarise_value(value)}" for name, value in shown.items())))
     lines += _describe_quiz_answer(prepared, result.mismatch, language) or \
-        _describe_mismatch(result.mismatch, result.execution, language)
+        _describe_mismatch(result.mismatch, result.execution, language, prepared.suite)
+    lines += _also_modified(result, language)
     if result.mismatch.kind != "warning" and result.warned:
         lines.append(text["warning"].format(warning="; ".join(result.execution.warnings)))
     if mistake:

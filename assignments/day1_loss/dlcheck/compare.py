@@ -73,7 +73,7 @@ def compare_numeric(got, expected, rtol: float, atol: float, path: str, nan_equa
     # inf == inf counts as close in np.isclose; a nan where a finite number belongs is its own kind.
     if close.all():
         return None
-    with np.errstate(invalid="ignore", over="ignore"):
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):  # atol may be 0: x / 0 is inf here
         abs_err = np.abs(got_f - exp_f)
         scaled = abs_err / (atol + rtol * np.abs(exp_f))
     scaled = np.where(close, 0.0, np.where(np.isfinite(scaled), scaled, np.inf))

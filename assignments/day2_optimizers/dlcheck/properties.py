@@ -8,6 +8,12 @@ seen, measured statistics. The reference's summary is the expected one and each 
 summary is its signature. Every property is chosen to be the same for any correct implementation
 and any seed except with negligible probability (below 1e-20 where the numbers are given).
 
+Every driver also checks that the candidate draws from NumPy's global stream as the catalog says:
+called again from the same global state it gives the same result, from another state another one
+(so it does not reseed or keep a generator of its own), each call moves the stream on, and two calls
+in a row give two different results as new arrays (no cached result). The checker's own reseeding
+happens only between calls, never inside the window in which a call is watched.
+
 The candidate is called with the inputs other than ``seed`` as positional arguments, in order.
 """
 from __future__ import annotations
@@ -31,6 +37,9 @@ CROP_DRAWS = 300
 # √(24/M), for the M ≥ 50 000 weights the cases use; a uniform distribution's is −1.2).
 MEAN_STANDARD_ERRORS = 10.0
 KURTOSIS_BOUND = 0.3
+# Crops drawn again to see that they follow the global stream: where there are at least 2 offsets,
+# 70 draws from another state repeat the same positions with probability at most 2^−70 < 1e-21.
+REPLAY_DRAWS = 70
 
 
 @contextlib.contextmanager
@@ -47,6 +56,34 @@ def seeded(seed: int):
 def arguments(inputs: dict) -> list:
     """The candidate's positional arguments: every input except the seed, in order."""
     return [value for name, value in inputs.items() if name != "seed"]
+
+
+def another_seed(seed: int) -> int:
+    return (int(seed) + 1) % 2**32
+
+
+def _state_key(state) -> tuple:
+    """The parts of ``np.random.get_state()`` that change with every draw."""
+    return (state[1].tobytes(), *state[2:])
+
+
+@contextlib.contextmanager
+def watched(record: dict):
+    """Sets ``record["moved"]``: whether the global stream moved on while the block ran."""
+    before = _state_key(np.random.get_state())
+    try:
+        yield
+    finally:
+        record["moved"] = _state_key(np.random.get_state()) != before
+
+
+def element_type(value):
+    """A 0-d array of ``value``'s dtype: compared like any output, so float32 fails as float32."""
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError):
+        return None
+    return np.zeros((), dtype=array.dtype) if array.dtype.kind in "biuf" else None
 
 
 # data.minibatches -------------------------------------------------------------------------------
@@ -84,43 +121,68 @@ def minibatch_properties(candidate, inputs, outputs):
         ``x and t rows stay paired``: every t_batch holds the targets of its x_batch's samples;
         ``order is shuffled``: some epoch is not in the original order;
         ``new order each epoch``: not every epoch has the same order;
-        ``inputs unchanged``: x and t are as they were, after every epoch.
+        ``inputs unchanged``: x and t are as they were, after every epoch;
+        ``x_batch dtype``: the batches' element type (float64 as x);
+        ``order follows NumPy's global generator``: the epochs repeat from the same global state and
+        differ from another one (no reseeding, no generator of its own);
+        ``global generator moves on``: the epochs drew from the global stream.
     """
     x, t, batch_size = inputs["x"], inputs["t"], inputs["batch_size"]
     x_before, t_before = x.copy(), t.copy()
     n = len(x)
     lookup = {np.ascontiguousarray(row).tobytes(): i for i, row in enumerate(x_before)}
-    pairs, sizes, each_once, paired, unchanged, orders = True, None, True, True, True, []
-    with seeded(inputs["seed"]):
+    found = {"pairs": True, "sizes": None, "each once": True, "paired": True, "unchanged": True, "dtype": None}
+
+    def epochs():
+        """The order of the samples in each of EPOCHS epochs (None where a batch is not rows of x)."""
+        orders = []
         for _ in range(EPOCHS):
             # at most N batches are right; a few more show the mistake without running forever
             items = list(itertools.islice(iter(candidate(x, t, batch_size)), n + 2))
             if not all(isinstance(item, (tuple, list)) and len(item) == 2 for item in items):
-                pairs = False
-                break
-            if sizes is None:
-                sizes = tuple(int(np.shape(x_batch)[0]) if np.ndim(x_batch) else -1 for x_batch, _ in items)
+                found["pairs"] = False
+                return orders
+            if found["sizes"] is None:
+                found["sizes"] = tuple(int(np.shape(x_batch)[0]) if np.ndim(x_batch) else -1 for x_batch, _ in items)
+                found["dtype"] = element_type(items[0][0]) if items else None
             order = []
             for x_batch, t_batch in items:
                 ids = _row_ids(x_batch, lookup, x_before)
                 if ids is None:
-                    each_once = paired = False
+                    found["each once"] = found["paired"] = False
+                    order = None
                     break
                 order += ids
-                paired = paired and _same_rows(t_batch, t_before[ids])
-            each_once = each_once and sorted(order) == list(range(n))
-            orders.append(tuple(order))
+                found["paired"] = found["paired"] and _same_rows(t_batch, t_before[ids])
+            found["each once"] = found["each once"] and order is not None and sorted(order) == list(range(n))
+            orders.append(None if order is None else tuple(order))
             # after every epoch: in-place shuffles may compose back to the original order by chance
-            unchanged = unchanged and bool(np.array_equal(x, x_before) and np.array_equal(t, t_before))
-    outputs["yields (x_batch, t_batch) pairs"] = pairs
-    if not pairs:
+            found["unchanged"] = found["unchanged"] and bool(np.array_equal(x, x_before) and np.array_equal(t, t_before))
+        return orders
+
+    stream = {}
+    with seeded(inputs["seed"]):
+        with watched(stream):
+            orders = epochs()
+        if found["pairs"]:
+            np.random.seed(inputs["seed"])
+            again = epochs()
+            np.random.seed(another_seed(inputs["seed"]))
+            other = epochs()
+    outputs["yields (x_batch, t_batch) pairs"] = found["pairs"]
+    if not found["pairs"]:
         return
-    outputs["batch sizes"] = sizes
-    outputs["every sample once per epoch"] = each_once
-    outputs["x and t rows stay paired"] = paired
+    outputs["batch sizes"] = found["sizes"]
+    if found["dtype"] is not None:
+        outputs["x_batch dtype"] = found["dtype"]
+    outputs["every sample once per epoch"] = found["each once"]
+    outputs["x and t rows stay paired"] = found["paired"]
     outputs["order is shuffled"] = any(order != tuple(range(n)) for order in orders)
     outputs["new order each epoch"] = len(set(orders)) > 1
-    outputs["inputs unchanged"] = unchanged
+    outputs["inputs unchanged"] = found["unchanged"]
+    # N ≥ 5: another state repeats all 12 orders with probability (1/5!)^12 < 1e-24
+    outputs["order follows NumPy's global generator"] = again == orders and other != orders
+    outputs["global generator moves on"] = stream["moved"]
 
 
 # data.random_crop -------------------------------------------------------------------------------
@@ -135,7 +197,12 @@ def crop_properties(candidate, inputs, outputs):
         ``crop shapes``: every shape returned, as a sorted tuple (one shape, (h, w, C), is right);
         ``every crop is a window of the image``: each equals ``image[top:top + h, left:left + w]``;
         ``top offsets drawn`` / ``left offsets drawn``: the offsets of those windows, sorted;
-        ``every offset drawn``: tops 0 … H − h and lefts 0 … W − w all occur.
+        ``every offset drawn``: tops 0 … H − h and lefts 0 … W − w all occur;
+        ``crop dtype``: the crops' element type (the image's);
+        ``a new array on every call``: no call returns the object the call before it returned;
+        ``crops follow NumPy's global generator``: the same positions again from the same global state,
+        other ones from another state (where there are 2 windows or more);
+        ``global generator moves on``: the draws used the global stream (where there are 2 windows or more).
     """
     image, crop_size = inputs["image"], inputs["crop_size"]
     height, width = image.shape[:2]
@@ -144,12 +211,20 @@ def crop_properties(candidate, inputs, outputs):
     for i in range(height):
         for j in range(width):
             where.setdefault(image[i, j].tobytes(), []).append((i, j))
-    shapes, tops, lefts, all_windows = set(), set(), set(), True
-    with seeded(inputs["seed"]):
-        for _ in range(CROP_DRAWS):
+    shapes, found = set(), {"dtype": None, "new arrays": True}
+
+    def positions(draws):
+        """(top, left) of each of ``draws`` crops, None for one that is not a window of the image."""
+        seen, previous = [], None
+        for _ in range(draws):
             crop = candidate(image, crop_size)
+            if previous is not None and crop is previous:
+                found["new arrays"] = False
+            previous = crop
             shape = tuple(int(s) for s in np.shape(crop))
             shapes.add(shape)
+            if found["dtype"] is None:
+                found["dtype"] = element_type(crop)
             position = None
             if shape == (crop_h, crop_w) + image.shape[2:]:
                 crop = np.asarray(crop)
@@ -157,20 +232,43 @@ def crop_properties(candidate, inputs, outputs):
                     if np.array_equal(crop, image[top:top + crop_h, left:left + crop_w]):
                         position = (top, left)
                         break
-            if position is None:
-                all_windows = False
-            else:
-                tops.add(position[0])
-                lefts.add(position[1])
+            seen.append(position)
+        return seen
+
+    stream = {}
+    with seeded(inputs["seed"]):
+        with watched(stream):
+            drawn = positions(CROP_DRAWS)
+        np.random.seed(inputs["seed"])
+        again = positions(REPLAY_DRAWS)
+        np.random.seed(another_seed(inputs["seed"]))
+        other = positions(REPLAY_DRAWS)
+    tops = {p[0] for p in drawn if p is not None}
+    lefts = {p[1] for p in drawn if p is not None}
     outputs["crop shapes"] = tuple(sorted(shapes))
-    outputs["every crop is a window of the image"] = all_windows
+    if found["dtype"] is not None:
+        outputs["crop dtype"] = found["dtype"]
+    outputs["every crop is a window of the image"] = None not in drawn
     outputs["top offsets drawn"] = tuple(sorted(tops))
     outputs["left offsets drawn"] = tuple(sorted(lefts))
     outputs["every offset drawn"] = (tops == set(range(height - crop_h + 1))
                                      and lefts == set(range(width - crop_w + 1)))
+    outputs["a new array on every call"] = found["new arrays"]
+    if (height - crop_h + 1) * (width - crop_w + 1) > 1:  # with one window, nothing need be drawn
+        outputs["crops follow NumPy's global generator"] = again == drawn[:REPLAY_DRAWS] and other != again
+        outputs["global generator moves on"] = stream["moved"]
+    else:
+        outputs["crops follow NumPy's global generator"] = again == drawn[:REPLAY_DRAWS]
 
 
 # init.gaussian, init.xavier, init.he --------------------------------------------------------------
+
+def _same_values(a, b) -> bool:
+    try:
+        return bool(np.array_equal(np.asarray(a), np.asarray(b)))
+    except (TypeError, ValueError):
+        return False
+
 
 @register_driver("weight_statistics")
 def weight_statistics(candidate, inputs, outputs):
@@ -182,15 +280,30 @@ def weight_statistics(candidate, inputs, outputs):
         ``shape``: the weight matrix's shape;
         ``standard deviation``: measured over all weights (compared with the exercise's rtol);
         ``mean is 0``: the mean lies within :data:`MEAN_STANDARD_ERRORS` standard errors of 0;
-        ``normally distributed``: the excess kurtosis is within :data:`KURTOSIS_BOUND` of 0.
+        ``normally distributed``: the excess kurtosis is within :data:`KURTOSIS_BOUND` of 0;
+        ``weights dtype``: their element type (float64);
+        ``two layers get different weights``: a second call, right after, gives other weights;
+        ``a new array on every call``: not the same array, nor one sharing its memory;
+        ``weights follow NumPy's global generator``: the same weights again from the same global state,
+        others from another state (no reseeding, no generator of its own);
+        ``global generator moves on``: the call drew from the global stream.
     """
+    args = arguments(inputs)
+    stream = {}
     with seeded(inputs["seed"]):
-        weights = candidate(*arguments(inputs))
+        with watched(stream):
+            weights = candidate(*args)
+        second = candidate(*args)  # a second layer of the same shape
+        np.random.seed(inputs["seed"])
+        again = candidate(*args)
+        np.random.seed(another_seed(inputs["seed"]))
+        other = candidate(*args)
     outputs["shape"] = tuple(int(s) for s in np.shape(weights))
-    weights = np.asarray(weights)
-    if weights.dtype.kind not in "iuf" or weights.size < 2:
+    probe = element_type(weights)
+    if probe is None or probe.dtype.kind not in "iuf" or np.size(weights) < 2:
         return
-    weights = weights.astype(np.float64).ravel()
+    outputs["weights dtype"] = probe
+    returned, weights = weights, np.asarray(weights).astype(np.float64).ravel()
     mean = float(np.mean(weights))
     squares = np.square(weights - mean)
     variance = float(np.mean(squares))
@@ -203,3 +316,8 @@ def weight_statistics(candidate, inputs, outputs):
         outputs["normally distributed"] = bool(abs(excess_kurtosis) <= KURTOSIS_BOUND)
     else:
         outputs["normally distributed"] = False
+    outputs["two layers get different weights"] = not _same_values(returned, second)
+    outputs["a new array on every call"] = second is not returned and not np.may_share_memory(second, returned)
+    outputs["weights follow NumPy's global generator"] = (_same_values(returned, again)
+                                                          and not _same_values(returned, other))
+    outputs["global generator moves on"] = stream["moved"]
