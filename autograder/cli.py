@@ -2,10 +2,12 @@
 
     dlgrade check EXERCISE FILE.py[:NAME] [--suite visible|hidden] [--json] [--lang en|ja]
     dlgrade list        every exercise id
-    dlgrade release     release the course (solutions/ -> assignments/)
+    dlgrade release [--language en|ja]   release the course (solutions/ -> assignments/)
     dlgrade demo        release, then grade the bundled demo class and print the table
 
-Exit status: 0 when the check passes, 1 when it fails (or the file cannot be loaded), 2 on bad usage.
+Exit status: 0 when the check passes, 1 when it fails (or the file cannot be loaded), 2 on bad usage
+(an unknown exercise, a missing file, a command outside a course folder). With ``--json`` every
+outcome of ``check``, bad usage included, prints one JSON object with the keys of :data:`JSON_KEYS`.
 """
 from __future__ import annotations
 
@@ -16,10 +18,15 @@ import types
 from pathlib import Path
 
 from . import check, exercises
-from .runtime.messages import language_or_default
+from .runtime.messages import LANGUAGES, language_or_default
 from .runtime.sandbox import sandboxed
 
 LOAD_TIME_LIMIT = 30.0  # seconds for a student's file to finish its top-level code
+
+# ``check --json``: the same keys for every outcome. ``error`` is None when the check ran (passed or
+# not); otherwise why it could not run, one of ERRORS, and ``message`` says it in words.
+JSON_KEYS = ("exercise", "suite", "passed", "score", "mistake", "message", "cases", "error")
+ERRORS = ("usage", "unknown-exercise", "missing-file", "not-loadable", "not-defined")
 
 LOAD_FAILED = {
     "en": "{exercise}: could not load {path}: {error}",
@@ -58,72 +65,108 @@ def load_module(path: Path) -> tuple[types.ModuleType | None, str | None]:
     return module, None
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, except that a usage error under ``--json`` is printed as the JSON report."""
+
+    as_json = False
+
+    def error(self, message):
+        if _Parser.as_json:
+            _print_json(_unchecked(None, None, "usage", f"{self.prog}: {message}"))
+            self.exit(2)
+        super().error(message)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="dlgrade", description=__doc__.split("\n\n")[0])
+    parser = _Parser(prog="dlgrade", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     check_cmd = commands.add_parser("check", help="check a function or class from a file")
     check_cmd.add_argument("exercise", help="an exercise id, e.g. activation.sigmoid_grad")
     check_cmd.add_argument("target", help="FILE.py or FILE.py:NAME (NAME defaults to the exercise's name)")
     check_cmd.add_argument("--suite", choices=("visible", "hidden"), default="visible")
-    check_cmd.add_argument("--json", action="store_true", help="print the report as JSON")
+    check_cmd.add_argument("--json", action="store_true", help="print the report as JSON (also on bad usage)")
     check_cmd.add_argument("--lang", choices=("en", "ja"), default=None,
                            help="language of the message (default: DLGRADE_LANG or en)")
     commands.add_parser("list", help="list every exercise id")
-    commands.add_parser("release", help="nbgrader generate_assignment for every assignment, plus the "
-                                        "student-side checker next to each released notebook")
+    release_cmd = commands.add_parser("release", help="nbgrader generate_assignment for every assignment, plus "
+                                                      "the student-side checker next to each released notebook")
+    release_cmd.add_argument("--language", choices=LANGUAGES, default="en",
+                             help="the default language of the released checker's messages (default: en); "
+                                  "a student's DLGRADE_LANG still wins")
     demo = commands.add_parser("demo", help="release the course, then grade the bundled demo class with "
                                             "nbgrader autograde and print its scores and mistakes")
     demo.add_argument("--dir", type=Path, default=None, help="where to grade the demo class (default: a new temporary folder)")
     return parser
 
 
-def _print_failure(message: str, exercise: str, as_json: bool) -> int:
-    if as_json:
-        print(json.dumps({"exercise": exercise, "passed": False, "score": 0.0, "mistake": None,
-                          "message": message}, ensure_ascii=False, indent=2))
+def _unchecked(exercise: str | None, suite: str | None, error: str, message: str) -> dict:
+    """The JSON report of a check that could not run."""
+    return {"exercise": exercise, "suite": suite, "passed": False, "score": 0.0, "mistake": None,
+            "message": message, "cases": [], "error": error}
+
+
+def _print_json(report: dict) -> None:
+    print(json.dumps({key: report[key] for key in JSON_KEYS}, ensure_ascii=False, indent=2))
+
+
+def _cannot_check(args, error: str, message: str, status: int) -> int:
+    """Report a check that could not run: JSON on stdout under --json; else the message (on stderr
+    for bad usage, where a shell user expects it)."""
+    if args.json:
+        _print_json(_unchecked(args.exercise, args.suite, error, message))
     else:
-        print(message)
-    return 1
+        print(message, file=sys.stderr if status == 2 else sys.stdout)
+    return status
 
 
 def run_check(args) -> int:
     if args.exercise not in exercises():
-        print(f"dlgrade: unknown exercise {args.exercise!r} (see `dlgrade list`)", file=sys.stderr)
-        return 2
+        return _cannot_check(args, "unknown-exercise",
+                             f"dlgrade: unknown exercise {args.exercise!r} (see `dlgrade list`)", 2)
     path, name = _split_target(args.target)
     name = name or args.exercise.split(".")[-1]
     if not path.is_file():
-        print(f"dlgrade: no such file: {path}", file=sys.stderr)
-        return 2
+        return _cannot_check(args, "missing-file", f"dlgrade: no such file: {path}", 2)
     language = language_or_default(args.lang)
     module, error = load_module(path)
     if module is None:
-        return _print_failure(LOAD_FAILED[language].format(exercise=args.exercise, path=path, error=error),
-                              args.exercise, args.json)
+        return _cannot_check(args, "not-loadable", LOAD_FAILED[language].format(
+            exercise=args.exercise, path=path, error=error), 1)
     if not hasattr(module, name):
-        return _print_failure(NOT_DEFINED[language].format(exercise=args.exercise, path=path, name=name),
-                              args.exercise, args.json)
+        return _cannot_check(args, "not-defined", NOT_DEFINED[language].format(
+            exercise=args.exercise, path=path, name=name), 1)
     report = check(args.exercise, getattr(module, name), suite=args.suite, language=language)
     if args.json:
-        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        _print_json({**report.to_dict(), "error": None})
     else:
         print(report.message)
     return 0 if report.passed else 1
 
 
+def _course_command(run) -> int:
+    """Run a command that needs the course folder; outside one, say so in one line (status 2)."""
+    from .release import NotACourseFolder
+    try:
+        run()
+    except NotACourseFolder as error:
+        print(f"dlgrade: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    _Parser.as_json = "--json" in argv
     args = _parser().parse_args(argv)
     if args.command == "list":
         print("\n".join(exercises()))
         return 0
     if args.command == "release":
         from .release import release
-        release()
-        return 0
+        return _course_command(lambda: release(language=args.language))
     if args.command == "demo":
         from .demo import run
-        print(run(folder=args.dir))
-        return 0
+        return _course_command(lambda: print(run(folder=args.dir)))
     return run_check(args)
 
 

@@ -24,7 +24,7 @@ import nbformat
 
 from . import release
 from .registry import load
-from .runtime.notebook import GRADE_CALL
+from .runtime.calls import grade_calls
 
 MISTAKE_LINE = re.compile(r"^(\S+): .*?$(?:.|\n)*?^Known mistake \[([\w-]+)\]", re.M)
 STUDENTS = ("alice", "bob", "carol", "dave")
@@ -49,9 +49,9 @@ def _answers(notebook) -> list[tuple[int, str, str]]:
         if cell.cell_type != "code" or not meta.get("solution") or meta.get("grade"):
             continue
         for later in cells[index + 1:]:
-            match = GRADE_CALL.search(later.source) if later.cell_type == "code" else None
-            if match:
-                found.append((index, match.group(1), match.group(2)))
+            calls = grade_calls(later.source) if later.cell_type == "code" else []
+            if calls:
+                found.append((index, calls[0].exercise_id, calls[0].name))
                 break
     return found
 

@@ -5,8 +5,10 @@ For every assignment in ``solutions/``:
 1. :func:`generate` — ``nbgrader generate_assignment --force``: blanks solutions, strips hidden tests.
 2. :func:`exercises_in` — the exercise ids the released notebooks grade (from their test cells).
 3. :func:`write_student_checker` — ``assignments/<name>/dlcheck/``: a copy of ``autograder/runtime``
-   (no reference code) and the visible suites as JSON fixtures, so that the visible checks run, and
-   name known mistakes, on a machine where ``reference`` cannot be imported.
+   (no reference code), the visible suites as JSON fixtures, so that the visible checks run, and
+   name known mistakes, on a machine where ``reference`` cannot be imported, and ``settings.json``
+   (the messages' default language); beside it a ``conftest.py`` that loads the checker's pytest
+   plugin, so ``pytest --submission <name>`` works with only the release.
 """
 from __future__ import annotations
 
@@ -23,8 +25,28 @@ from . import runtime
 from .authoring import unblock_top_level_stubs
 from .registry import prepare
 from .runtime import serialize
-from .runtime.notebook import FIXTURES_IN_RELEASE, GRADE_CALL, STUDENT_PACKAGE
+from .runtime.calls import grade_calls
+from .runtime.messages import LANGUAGES
+from .runtime.notebook import FIXTURES_IN_RELEASE, STUDENT_PACKAGE
 
+SETTINGS = "settings.json"  # in dlcheck/: {"language": "en" | "ja"}, the messages' default
+# Beside the notebook: pytest reads it when given the assignment's folder (``pytest --submission
+# day1_forward`` from above it, or ``.`` from inside), and then loads the released checker's plugin
+# unless a copy of it (the installed course's) is already loaded.
+CONFTEST = '''"""Lets `pytest --submission <this folder>` run the checks with the checker released here (dlcheck/)."""
+import sys
+from pathlib import Path
+
+
+def pytest_addoption(parser, pluginmanager):
+    if not any(getattr(plugin, "DLGRADE_SUBMISSION_PLUGIN", False) for plugin in pluginmanager.get_plugins()):
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        pluginmanager.import_plugin("dlcheck.pytest_plugin")
+'''
+
+
+class NotACourseFolder(FileNotFoundError):
+    """No nbgrader_config.py at or above the folder a course command was run in."""
 
 
 def course_root(start: Path | None = None) -> Path:
@@ -33,7 +55,7 @@ def course_root(start: Path | None = None) -> Path:
     for folder in (here, *here.parents):
         if (folder / "nbgrader_config.py").is_file():
             return folder
-    raise FileNotFoundError(f"no nbgrader_config.py at or above {here}: run this in the course folder")
+    raise NotACourseFolder(f"no nbgrader_config.py at or above {here}: run this in the course folder")
 
 
 def assignment_names(root: Path) -> list[str]:
@@ -69,12 +91,15 @@ def exercises_in(folder: Path) -> list[str]:
         for cell in cells:
             if cell["cell_type"] == "code":
                 source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-                found.update(dict.fromkeys(exercise_id for exercise_id, _ in GRADE_CALL.findall(source)))
+                found.update(dict.fromkeys(call.exercise_id for call in grade_calls(source)))
     return list(found)
 
 
-def write_student_checker(folder: Path, exercise_ids: list[str]) -> Path:
-    """``folder/dlcheck``: the runtime's modules and one visible-suite fixture per exercise."""
+def write_student_checker(folder: Path, exercise_ids: list[str], language: str = "en") -> Path:
+    """``folder/dlcheck``: the runtime's modules, one visible-suite fixture per exercise and the
+    messages' default ``language``; ``folder/conftest.py``, which loads its pytest plugin."""
+    if language not in LANGUAGES:
+        raise ValueError(f"language {language!r}: one of {LANGUAGES}")
     target = folder / STUDENT_PACKAGE
     if target.exists():
         shutil.rmtree(target)
@@ -83,17 +108,21 @@ def write_student_checker(folder: Path, exercise_ids: list[str]) -> Path:
         shutil.copyfile(module, target / module.name)
     for exercise_id in exercise_ids:
         serialize.save(prepare(exercise_id, "visible"), folder / FIXTURES_IN_RELEASE)
+    (target / SETTINGS).write_text(json.dumps({"language": language}) + "\n", encoding="utf-8")
+    (folder / "conftest.py").write_text(CONFTEST, encoding="utf-8")
     return target
 
 
-def release(root: Path | None = None, names: list[str] | None = None, progress=print) -> list[Path]:
+def release(root: Path | None = None, names: list[str] | None = None, progress=print,
+            language: str = "en") -> list[Path]:
+    """Release ``names`` (default: every assignment) with messages in ``language`` by default."""
     root = course_root(root)
     released = []
     for name in names or assignment_names(root):
         generate(root, name)
         folder = root / "assignments" / name
         ids = exercises_in(folder)
-        write_student_checker(folder, ids)
+        write_student_checker(folder, ids, language)
         progress(f"released {name}: {len(ids)} exercises -> {folder.relative_to(root)}")
         released.append(folder)
     return released

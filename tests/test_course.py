@@ -9,7 +9,7 @@ import pytest
 import autograder
 from autograder import release as releasing
 
-from autograder.runtime.notebook import GRADE_CALL
+from autograder.runtime.calls import grade_calls
 from notebooks import (ROOT, assignment_names, blocked_modules_path, copy_course, errors, execute,
                        is_test_cell, nbgrader_meta, released, result_value, solution, stderr,
                        with_answers_from)
@@ -35,9 +35,10 @@ def test_every_registered_exercise_and_quiz_item_is_in_exactly_one_assignment():
     where = {}
     for name in ASSIGNMENTS:
         for cell in solution(name).cells:
-            if is_test_cell(cell) and "BEGIN HIDDEN TESTS" not in cell.source:
-                for exercise_id, _ in GRADE_CALL.findall(cell.source):
-                    where.setdefault(exercise_id, []).append(name)
+            if is_test_cell(cell):
+                for call in grade_calls(cell.source):
+                    if call.suite == "visible":
+                        where.setdefault(call.exercise_id, []).append(name)
     registered = autograder.exercises()
     assert set(CATALOG_IDS) <= set(registered)
     missing = [e for e in registered if e not in where]

@@ -8,7 +8,7 @@ import pytest
 import autograder
 from autograder import release as releasing
 from autograder.registry import load
-from autograder.runtime.notebook import GRADE_CALL
+from autograder.runtime.calls import grade_calls
 
 from notebooks import (answer_cells, assignment_names, copy_course, is_test_cell, nbgrader_meta, read,
                        read_copy, with_answers_from)
@@ -45,9 +45,8 @@ def expected_points(submission, source) -> float:
     for cell in source.cells:
         if not is_test_cell(cell):
             continue
-        for exercise_id, name in GRADE_CALL.findall(cell.source):
-            suite = "hidden" if 'suite="hidden"' in cell.source else "visible"
-            report = autograder.check(exercise_id, namespace.get(name), suite=suite)
+        for call in grade_calls(cell.source):
+            report = autograder.check(call.exercise_id, namespace.get(call.name), suite=call.suite)
             total += report.score * float(nbgrader_meta(cell)["points"])
     return total
 
@@ -55,8 +54,8 @@ def expected_points(submission, source) -> float:
 def choice_items(notebook) -> list[tuple[str, str]]:
     """(exercise id, variable) of the multiple-choice quiz items graded in ``notebook``."""
     registry = load()
-    return [(e, name) for cell in notebook.cells if is_test_cell(cell) for e, name in GRADE_CALL.findall(cell.source)
-            if registry[e].driver == "quiz_choice"]
+    return [(call.exercise_id, call.name) for cell in notebook.cells if is_test_cell(cell)
+            for call in grade_calls(cell.source) if registry[call.exercise_id].driver == "quiz_choice"]
 
 
 def every_choice_wrong(notebook):
