@@ -14,7 +14,7 @@ from nbgrader.utils import determine_grade
 
 from autograder.demo import _bound
 from autograder.registry import load
-from autograder.runtime.notebook import GRADE_CALL
+from autograder.runtime.calls import grade_calls
 
 from notebooks import ROOT, assignment_names, blocked_modules_path, execute, is_test_cell, nbgrader_meta, \
     read_copy, released, stderr
@@ -24,7 +24,7 @@ CHECKER_FILES = ("autograder/", "dlcheck/", "site-packages")
 
 
 def visible_test_cells(notebook):
-    return [c for c in notebook.cells if is_test_cell(c) and GRADE_CALL.search(c.source)]
+    return [c for c in notebook.cells if is_test_cell(c) and grade_calls(c.source)]
 
 
 def assert_no_error_and_nothing_on_stderr(notebook):
@@ -64,10 +64,11 @@ def every_answer_a_mistake(notebook):
     for index, cell in enumerate(cells):
         if cell.cell_type != "code" or not nbgrader_meta(cell).get("solution"):
             continue
-        following = next((c for c in cells[index + 1:] if is_test_cell(c) and GRADE_CALL.search(c.source)), None)
+        following = next((c for c in cells[index + 1:] if is_test_cell(c) and grade_calls(c.source)), None)
         if following is None:
             continue
-        exercise_id, variable = GRADE_CALL.search(following.source).groups()
+        call = grade_calls(following.source)[0]
+        exercise_id, variable = call.exercise_id, call.name
         mistakes = registry[exercise_id].mistakes
         if mistakes:
             cell.source = _bound(variable, exercise_id, mistakes[0].id)
