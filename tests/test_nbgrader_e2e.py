@@ -1,4 +1,4 @@
-"""End to end with nbgrader itself: release, three synthetic students, autograde, export."""
+"""End to end with nbgrader itself: release, synthetic students, autograde, feedback, export."""
 import csv
 from pathlib import Path
 
@@ -6,6 +6,7 @@ import nbformat
 import pytest
 
 import autograder
+from autograder import demo
 from autograder import release as releasing
 from autograder.registry import load
 from autograder.runtime.calls import grade_calls
@@ -80,11 +81,13 @@ def graded_course(tmp_path_factory):
         release = read(course / "assignments" / name / f"{name}.ipynb")
         source = read(course / "solutions" / name / f"{name}.ipynb")
         correct = with_answers_from(release, source)
-        mistaken = read_copy(correct)
-        if name == "day1_forward":
+        if name == "day1_forward":  # two mistakes written as a student would
+            mistaken = read_copy(correct)
             for cell in answer_cells(mistaken):
                 if nbgrader_meta(cell)["grade_id"] in MISTAKES:
                     cell.source = MISTAKES[nbgrader_meta(cell)["grade_id"]][2]
+        else:  # a known mistake in every other exercise, correct answers elsewhere
+            mistaken = demo.submission("carol", release, source)
         submissions[name] = {"correct": correct, "blank": release, "mistaken": mistaken}
         if name.endswith("_quiz"):
             submissions[name]["wrong_choices"] = every_choice_wrong(correct)
@@ -93,6 +96,7 @@ def graded_course(tmp_path_factory):
             folder.mkdir(parents=True)
             nbformat.write(notebook, str(folder / f"{name}.ipynb"))
         nbgrader(course, "autograde", name)
+        nbgrader(course, "generate_feedback", name)
     nbgrader(course, "export")
     with open(course / "grades.csv", newline="") as handle:
         grades = {(row["student_id"], row["assignment"]): row for row in csv.DictReader(handle)}
@@ -115,10 +119,7 @@ def test_nbgrader_records_the_expected_totals(graded_course, name):
     assert float(grades[("blank", name)]["score"]) == 0.0
     mistaken = float(grades[("mistaken", name)]["score"])
     assert mistaken == pytest.approx(expected_points(submissions[name]["mistaken"], source), abs=1e-9)
-    if name == "day1_forward":
-        assert mistaken < automatic
-    else:
-        assert mistaken == pytest.approx(automatic)
+    assert 0 < mistaken < automatic  # every assignment has a partly wrong student
 
 
 @pytest.mark.parametrize("name", [n for n in ASSIGNMENTS if n.endswith("_quiz")])
@@ -136,8 +137,28 @@ def test_the_mistakes_are_named_in_the_autograded_notebook(graded_course):
     course, _, _ = graded_course
     graded = read(course / "autograded" / "mistaken" / "day1_forward" / "day1_forward.ipynb")
     text = "\n".join(
-        output.get("text", "") + output.get("evalue", "")
+        output.get("text", "") + output.get("evalue", "") + output.get("data", {}).get("text/plain", "")
         for cell in graded.cells for output in cell.get("outputs", [])
     )
     for exercise_id, mistake_id, _ in MISTAKES.values():
         assert f"[{mistake_id}]" in text, f"{exercise_id}: {mistake_id} not named"
+
+
+CHECKER_PATHS = ("autograder/", "dlcheck/", "site-packages", "Traceback (most recent call last)")
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_no_test_cell_output_or_feedback_page_shows_a_traceback_or_a_grading_machine_path(graded_course, name):
+    course, submissions, _ = graded_course
+    for student in submissions[name]:
+        graded = read(course / "autograded" / student / name / f"{name}.ipynb")
+        for cell in graded.cells:
+            for output in cell.get("outputs", []) if is_test_cell(cell) else []:
+                text = "\n".join(output.get("traceback", [])) + output.get("text", "") + str(output.get("data", ""))
+                assert output.output_type != "error", f"{student}/{name}: {text[:300]}"
+                assert not any(part in text for part in CHECKER_PATHS) and str(course) not in text, text[:300]
+        page = (course / "feedback" / student / name / f"{name}.html").read_text(encoding="utf-8")
+        assert "dlgrade-report" in page  # the reports are there, as HTML
+        for part in CHECKER_PATHS[:3]:
+            assert part not in page, f"{student}/{name}: {part} in the feedback page"
+        assert str(course) not in page and "Traceback (most recent call" not in page

@@ -17,7 +17,6 @@ from __future__ import annotations
 import ast
 import html
 import os
-import re
 import traceback
 from pathlib import Path
 
@@ -29,9 +28,6 @@ from .messages import LANGUAGES, language_or_default
 STUDENT_PACKAGE = "dlcheck"
 FIXTURES_IN_RELEASE = Path(STUDENT_PACKAGE) / "fixtures"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"  # this copy's own, when it is dlcheck/
-
-# A test cell's call: grade("<exercise id>", <name>, ...) -> (exercise id, name)
-GRADE_CALL = re.compile(r"""\bgrade\(\s*["']([a-z][a-z0-9_]*\.\w+)["']\s*,\s*([A-Za-z_]\w*)""")
 
 MISSING_FIXTURE = {
     "en": "{exercise}: no saved checks for the {suite} suite next to this notebook ({path}). "
