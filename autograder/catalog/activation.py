@@ -13,15 +13,18 @@ TAIL_ATOL = float(np.finfo(np.float64).tiny)
 # Inputs used by every activation: the material's small vector, the kink, and x = ±1000.
 SMALL = fixed("x = [-2, 0, 3]", x=[-2.0, 0.0, 3.0])
 EXTREME = fixed("x = ±30, ±1000", x=[-1000.0, -30.0, 30.0, 1000.0])
-MATRIX = fixed("a (2, 3) batch", x=[[-1.5, 0.5, 2.0], [0.0, -0.25, 4.0]])
+MATRIX = fixed(("a (2, 3) batch", "(2, 3) のバッチ"), x=[[-1.5, 0.5, 2.0], [0.0, -0.25, 4.0]])
 # The tails, compared relative to their size (TAIL_ATOL) where the reference is exact there:
 # σ(−30) ≈ 9.4e-14, σ(−40) ≈ 4.2e-18, σ(−1000) = 0 and σ(1000) = 1 exactly. For the derivative only
 # the negative side: a right s(1 − s) keeps 3 digits of σ'(30) ≈ 9.4e-14 (1 − σ(30) rounds).
-SIGMOID_TAILS = fixed("the tails: x = −1000, −40, −30, 30, 1000", x=[-1000.0, -40.0, -30.0, 30.0, 1000.0])
-SIGMOID_GRAD_TAILS = fixed("the negative tail and the limits: x = −1000, −40, −30, 1000",
+SIGMOID_TAILS = fixed(("the tails: x = −1000, −40, −30, 30, 1000",
+                       "両側の裾: x = −1000, −40, −30, 30, 1000"), x=[-1000.0, -40.0, -30.0, 30.0, 1000.0])
+SIGMOID_GRAD_TAILS = fixed(("the negative tail and the limits: x = −1000, −40, −30, 1000",
+                            "負の裾と極限: x = −1000, −40, −30, 1000"),
                            x=[-1000.0, -40.0, -30.0, 1000.0])
 # tanh near 0 is about x, exactly, in np.tanh; e^x − e^−x (or 2σ(2x) − 1) cancels there.
-TANH_NEAR_ZERO = fixed("near 0: x = 1e-12, −2e-13, 5e-14", x=[1e-12, -2e-13, 5e-14])
+TANH_NEAR_ZERO = fixed(("near 0: x = 1e-12, −2e-13, 5e-14",
+                        "0 付近: x = 1e-12, −2e-13, 5e-14"), x=[1e-12, -2e-13, 5e-14])
 # Away from 0 so that numerical derivatives do not straddle the ReLU/step kink.
 GRAD_POINTS = np.array([[-2.1, -0.7, 0.3], [0.9, 1.6, -3.2]])
 
@@ -218,10 +221,12 @@ def logistic_with_defaults(A, a, x0):
 
 exercise(
     "activation.logistic", ref.logistic,
-    [fixed("A = 1, a = 1, x0 = 0 given: the sigmoid", x=[-2.0, 0.0, 3.0], A=1.0, a=1.0, x0=0.0),
-     fixed("only x: the defaults A = 1, a = 1, x0 = 0", x=[-2.0, 0.5, 3.0]),
+    [fixed(("A = 1, a = 1, x0 = 0 given: the sigmoid",
+            "A = 1, a = 1, x0 = 0 を指定: シグモイド"), x=[-2.0, 0.0, 3.0], A=1.0, a=1.0, x0=0.0),
+     fixed(("only x: the defaults A = 1, a = 1, x0 = 0", "x だけ: 既定値 A = 1, a = 1, x0 = 0"), x=[-2.0, 0.5, 3.0]),
      fixed("A = 2, a = 0.5, x0 = 1", x=[-1000.0, -1.0, 1.0, 3.0, 1000.0], A=2.0, a=0.5, x0=1.0),
-     fixed("the tail: A = 3, a = 2, x0 = −1 at x = −20, −30 (f ≈ 9.4e-17, 1.9e-25)", x=[-20.0, -30.0, 0.0],
+     fixed(("the tail: A = 3, a = 2, x0 = −1 at x = −20, −30 (f ≈ 9.4e-17, 1.9e-25)",
+            "裾: A = 3, a = 2, x0 = −1、x = −20, −30 (f ≈ 9.4e-17, 1.9e-25)"), x=[-20.0, -30.0, 0.0],
            A=3.0, a=2.0, x0=-1.0)],
     generate=random_logistic,
     atol=TAIL_ATOL,  # exact in the tails, as the sigmoid
@@ -259,13 +264,15 @@ def softmax_over_batch(x):
 
 exercise(
     "activation.softmax", ref.softmax,
-    [fixed("one sample", x=[0.3, 2.9, 4.0]),
-     fixed("near 1000", x=[1010.0, 1000.0, 990.0]),
-     fixed("a (2, 3) batch", x=[[0.3, 2.9, 4.0], [1.0, 1.0, -1.0]]),
-     fixed("a (2, 3) batch near 1000", x=[[1010.0, 1000.0, 990.0], [-1000.0, -1001.0, -999.0]]),
+    [fixed(("one sample", "1 サンプル"), x=[0.3, 2.9, 4.0]),
+     fixed(("near 1000", "1000 付近"), x=[1010.0, 1000.0, 990.0]),
+     fixed(("a (2, 3) batch", "(2, 3) のバッチ"), x=[[0.3, 2.9, 4.0], [1.0, 1.0, -1.0]]),
+     fixed(("a (2, 3) batch near 1000",
+            "1000 付近の (2, 3) のバッチ"), x=[[1010.0, 1000.0, 990.0], [-1000.0, -1001.0, -999.0]]),
      # Probabilities e^−30 ≈ 9.4e-14, e^−40 ≈ 4.2e-18 and exactly 0, compared relative to their size.
-     fixed("tiny probabilities: 9.4e-14, 4.2e-18 and 0", x=[[1000.0, 970.0, 960.0, 0.0], [5.0, -25.0, -35.0, -995.0]]),
-     fixed("a (3, 2) batch: rows of two", x=[[1.0, 2.0], [-3.0, 0.5], [0.0, 0.0]])],
+     fixed(("tiny probabilities: 9.4e-14, 4.2e-18 and 0",
+            "ごく小さな確率: 9.4e-14, 4.2e-18 と 0"), x=[[1000.0, 970.0, 960.0, 0.0], [5.0, -25.0, -35.0, -995.0]]),
+     fixed(("a (3, 2) batch: rows of two", "(3, 2) のバッチ: 長さ 2 の行"), x=[[1.0, 2.0], [-3.0, 0.5], [0.0, 0.0]])],
     generate=random_scores,
     atol=TAIL_ATOL,  # e^(x − max) / Σ is exact for tiny probabilities too
     test_implementations=(lambda x: np.exp(x - np.log(np.sum(np.exp(x - x.max(-1, keepdims=True)), -1, keepdims=True))

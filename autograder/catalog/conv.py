@@ -40,23 +40,37 @@ def size_float(input_size, filter_size, stride=1, pad=0):
 
 exercise(
     "conv.conv_output_size", ref.conv_output_size,
-    [fixed("the material's example: 6×6 image, 2×2 filter, stride 1, pad 1 → 7",
+    [fixed(("the material's example: 6×6 image, 2×2 filter, stride 1, pad 1 → 7",
+            "教材の例: 6×6 の画像、2×2 のフィルタ、ストライド 1、パディング 1 → 7"),
            input_size=6, filter_size=2, stride=1, pad=1),
-     fixed("LeNet C1: 32, 5×5 filter → 28", input_size=32, filter_size=5, stride=1, pad=0),
-     fixed("LeNet S2: 28, 2×2 pooling, stride 2 → 14", input_size=28, filter_size=2, stride=2, pad=0),
-     fixed("LeNet C3: 14, 5×5 filter → 10", input_size=14, filter_size=5, stride=1, pad=0),
-     fixed("LeNet S4: 10, 2×2 pooling, stride 2 → 5", input_size=10, filter_size=2, stride=2, pad=0),
-     fixed("'same' padding: 28, 3×3 filter, pad 1 → 28", input_size=28, filter_size=3, stride=1, pad=1),
-     fixed("stride 2 that does not divide: 7, 2, stride 2 → 3", input_size=7, filter_size=2, stride=2, pad=0),
-     fixed("stride 3, pad 2: 9, 4 → 4", input_size=9, filter_size=4, stride=3, pad=2),
+     fixed(("LeNet C1: 32, 5×5 filter → 28",
+            "LeNet C1: 32、5×5 のフィルタ → 28"), input_size=32, filter_size=5, stride=1, pad=0),
+     fixed(("LeNet S2: 28, 2×2 pooling, stride 2 → 14",
+            "LeNet S2: 28、2×2 のプーリング、ストライド 2 → 14"), input_size=28, filter_size=2, stride=2, pad=0),
+     fixed(("LeNet C3: 14, 5×5 filter → 10",
+            "LeNet C3: 14、5×5 のフィルタ → 10"), input_size=14, filter_size=5, stride=1, pad=0),
+     fixed(("LeNet S4: 10, 2×2 pooling, stride 2 → 5",
+            "LeNet S4: 10、2×2 のプーリング、ストライド 2 → 5"), input_size=10, filter_size=2, stride=2, pad=0),
+     fixed(("'same' padding: 28, 3×3 filter, pad 1 → 28",
+            "'same' パディング: 28、3×3 のフィルタ、パディング 1 → 28"),
+           input_size=28, filter_size=3, stride=1, pad=1),
+     fixed(("stride 2 that does not divide: 7, 2, stride 2 → 3",
+            "割り切れないストライド: 7, 2、ストライド 2 → 3"), input_size=7, filter_size=2, stride=2, pad=0),
+     fixed(("stride 3, pad 2: 9, 4 → 4",
+            "ストライド 3、パディング 2: 9, 4 → 4"), input_size=9, filter_size=4, stride=3, pad=2),
      # Quotients that are not integers, so that rounding, ceil and floor give three answers:
      # 7/2 = 3.5 (round half to even: 4), 8/3 ≈ 2.67 (round: 3), 7/3 ≈ 2.33 (ceil: 3).
-     fixed("(9 − 2)/2 = 3.5: floor → 4", input_size=9, filter_size=2, stride=2, pad=0),
-     fixed("(10 − 2)/3 ≈ 2.67: floor → 3", input_size=10, filter_size=2, stride=3, pad=0),
-     fixed("(7 + 2·1 − 2)/3 ≈ 2.33: floor → 3", input_size=7, filter_size=2, stride=3, pad=1),
+     fixed(("(9 − 2)/2 = 3.5: floor → 4",
+            "(9 − 2)/2 = 3.5: 切り捨て → 4"), input_size=9, filter_size=2, stride=2, pad=0),
+     fixed(("(10 − 2)/3 ≈ 2.67: floor → 3",
+            "(10 − 2)/3 ≈ 2.67: 切り捨て → 3"), input_size=10, filter_size=2, stride=3, pad=0),
+     fixed(("(7 + 2·1 − 2)/3 ≈ 2.33: floor → 3",
+            "(7 + 2·1 − 2)/3 ≈ 2.33: 切り捨て → 3"), input_size=7, filter_size=2, stride=3, pad=1),
      # Defaults: stride 1, pad 0 when not given.
-     fixed("default pad 0: 9, 4, stride 2 → 3", input_size=9, filter_size=4, stride=2),
-     fixed("defaults stride 1, pad 0: 5, 3 → 3", input_size=5, filter_size=3)],
+     fixed(("default pad 0: 9, 4, stride 2 → 3",
+            "既定のパディング 0: 9, 4、ストライド 2 → 3"), input_size=9, filter_size=4, stride=2),
+     fixed(("defaults stride 1, pad 0: 5, 3 → 3",
+            "既定のストライド 1、パディング 0: 5, 3 → 3"), input_size=5, filter_size=3)],
     generate=random_sizes,
     test_implementations=(
         lambda input_size, filter_size, stride=1, pad=0:
@@ -106,9 +120,11 @@ def random_images(rng, max_side=6):
 
 exercise(
     "conv.zero_pad", ref.zero_pad,
-    [fixed("one 2×3 image, pad 1", x=[[[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]]], pad=1),
-     fixed("(2, 3, 3, 4), pad 2", x=_values(2, 3, 3, 4, seed=1), pad=2),
-     fixed("pad 0 leaves the images unchanged", x=_values(2, 1, 2, 3, seed=2), pad=0)],
+    [fixed(("one 2×3 image, pad 1",
+            "2×3 の画像 1 枚、パディング 1"), x=[[[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]]], pad=1),
+     fixed(("(2, 3, 3, 4), pad 2", "(2, 3, 3, 4)、パディング 2"), x=_values(2, 3, 3, 4, seed=1), pad=2),
+     fixed(("pad 0 leaves the images unchanged",
+            "パディング 0 では画像はそのまま"), x=_values(2, 1, 2, 3, seed=2), pad=0)],
     generate=lambda rng: {"x": random_images(rng), "pad": int(rng.integers(0, 3))},
     test_implementations=(
         lambda x, pad: np.pad(x, [(0, 0), (0, 0), (pad, pad), (pad, pad)], "constant", constant_values=0),
@@ -217,14 +233,17 @@ def random_im2col(rng):
     return {"input_data": x, "filter_h": filter_h, "filter_w": filter_w, "stride": stride, "pad": pad}
 
 
-# (name, shape, filter_h, filter_w, stride, pad, seed): shared by im2col and col2im.
+# ((English, Japanese) label, shape, filter_h, filter_w, stride, pad, seed): shared by im2col and col2im.
 GEOMETRIES = [
-    ("one 3×3 image, 2×2 filter", (1, 1, 3, 3), 2, 2, 1, 0, None),
-    ("(2, 2, 4, 5), 3×2 filter, pad 1", (2, 2, 4, 5), 3, 2, 1, 1, 3),
-    ("(1, 3, 5, 5), 3×3 filter, stride 2", (1, 3, 5, 5), 3, 3, 2, 0, 4),
-    ("(2, 1, 6, 5), 2×2 filter, stride 2, pad 1", (2, 1, 6, 5), 2, 2, 2, 1, 5),
+    (("one 3×3 image, 2×2 filter", "3×3 の画像 1 枚、2×2 のフィルタ"), (1, 1, 3, 3), 2, 2, 1, 0, None),
+    (("(2, 2, 4, 5), 3×2 filter, pad 1", "(2, 2, 4, 5)、3×2 のフィルタ、パディング 1"), (2, 2, 4, 5), 3, 2, 1, 1, 3),
+    (("(1, 3, 5, 5), 3×3 filter, stride 2",
+      "(1, 3, 5, 5)、3×3 のフィルタ、ストライド 2"), (1, 3, 5, 5), 3, 3, 2, 0, 4),
+    (("(2, 1, 6, 5), 2×2 filter, stride 2, pad 1",
+      "(2, 1, 6, 5)、2×2 のフィルタ、ストライド 2、パディング 1"), (2, 1, 6, 5), 2, 2, 2, 1, 5),
     # (7 − 2)/3 ≈ 1.67 rows and (6 − 3)/3 = 1 columns: a rounded out_h would be 3, not 2
-    ("(1, 2, 7, 6), 2×3 filter, stride 3", (1, 2, 7, 6), 2, 3, 3, 0, 8),
+    (("(1, 2, 7, 6), 2×3 filter, stride 3",
+      "(1, 2, 7, 6)、2×3 のフィルタ、ストライド 3"), (1, 2, 7, 6), 2, 3, 3, 0, 8),
 ]
 
 
@@ -238,7 +257,8 @@ exercise(
     "conv.im2col", ref.im2col,
     [*(fixed(name, input_data=_geometry_image(shape, seed), filter_h=fh, filter_w=fw, stride=s, pad=p)
        for name, shape, fh, fw, s, p, seed in GEOMETRIES),
-     fixed("defaults stride 1, pad 0: (1, 2, 3, 4), 2×3 filter", input_data=_values(1, 2, 3, 4, seed=9),
+     fixed(("defaults stride 1, pad 0: (1, 2, 3, 4), 2×3 filter",
+            "既定のストライド 1、パディング 0: (1, 2, 3, 4)、2×3 のフィルタ"), input_data=_values(1, 2, 3, 4, seed=9),
            filter_h=2, filter_w=3)],
     generate=random_im2col,
     test_implementations=(im2col_textbook, im2col_per_window),
@@ -329,8 +349,11 @@ def _col2im_case(name, shape, fh, fw, s, p, seed):
     rows = shape[0] * _out(shape[2], fh, s, p) * _out(shape[3], fw, s, p)
     columns = shape[1] * fh * fw
     col = np.ones((rows, columns)) if seed is None else _values(rows, columns, seed=seed + 10)
-    label = name + (": all ones, so each pixel shows how many windows cover it" if seed is None else "")
-    return fixed(label, col=col, input_shape=shape, filter_h=fh, filter_w=fw, stride=s, pad=p)
+    english, japanese = name
+    if seed is None:  # all ones: the count of covering windows is the thing to read off
+        english += ": all ones, so each pixel shows how many windows cover it"
+        japanese += ": すべて 1 なので、各画素の値はそれを覆う窓の数"
+    return fixed((english, japanese), col=col, input_shape=shape, filter_h=fh, filter_w=fw, stride=s, pad=p)
 
 
 def col2im_adjoint_check(implementation):
@@ -347,7 +370,9 @@ def col2im_adjoint_check(implementation):
 exercise(
     "conv.col2im", ref.col2im,
     [*(_col2im_case(*geometry) for geometry in GEOMETRIES),
-     fixed("defaults stride 1, pad 0: (1, 2, 3, 4), 2×3 filter", col=_values(4, 12, seed=19), input_shape=(1, 2, 3, 4),
+     fixed(("defaults stride 1, pad 0: (1, 2, 3, 4), 2×3 filter",
+            "既定のストライド 1、パディング 0: (1, 2, 3, 4)、2×3 のフィルタ"),
+           col=_values(4, 12, seed=19), input_shape=(1, 2, 3, 4),
            filter_h=2, filter_w=3)],
     generate=random_col2im,
     test_implementations=(col2im_textbook, col2im_per_window),
@@ -417,12 +442,16 @@ def random_pool(rng):
 
 exercise(
     "conv.avg_pool", ref.avg_pool,
-    [fixed("one 4×4 image 0 … 15, 2×2 windows, stride 2 → [[2.5, 4.5], [10.5, 12.5]]",
+    [fixed(("one 4×4 image 0 … 15, 2×2 windows, stride 2 → [[2.5, 4.5], [10.5, 12.5]]",
+            "4×4 の画像 (0 … 15) 1 枚、2×2 の窓、ストライド 2 → [[2.5, 4.5], [10.5, 12.5]]"),
            x=np.arange(16.0).reshape(1, 1, 4, 4), pool_h=2, pool_w=2, stride=2),
-     fixed("(2, 2, 3, 4), overlapping 2×2 windows, stride 1", x=_values(2, 2, 3, 4, seed=6),
+     fixed(("(2, 2, 3, 4), overlapping 2×2 windows, stride 1",
+            "(2, 2, 3, 4)、重なり合う 2×2 の窓、ストライド 1"), x=_values(2, 2, 3, 4, seed=6),
            pool_h=2, pool_w=2, stride=1),
-     fixed("(1, 2, 5, 7), 3×2 windows, stride 2", x=_values(1, 2, 5, 7, seed=7), pool_h=3, pool_w=2, stride=2),
-     fixed("(2, 1, 7, 6), 2×2 windows, stride 3: (7 − 2)/3 ≈ 1.67 → 2 rows", x=_values(2, 1, 7, 6, seed=10),
+     fixed(("(1, 2, 5, 7), 3×2 windows, stride 2",
+            "(1, 2, 5, 7)、3×2 の窓、ストライド 2"), x=_values(1, 2, 5, 7, seed=7), pool_h=3, pool_w=2, stride=2),
+     fixed(("(2, 1, 7, 6), 2×2 windows, stride 3: (7 − 2)/3 ≈ 1.67 → 2 rows",
+            "(2, 1, 7, 6)、2×2 の窓、ストライド 3: (7 − 2)/3 ≈ 1.67 → 2 行"), x=_values(2, 1, 7, 6, seed=10),
            pool_h=2, pool_w=2, stride=3)],
     generate=random_pool,
     test_implementations=(avg_pool_via_im2col, avg_pool_loops),

@@ -101,7 +101,7 @@ def random_gaussian_case(rng):
 
 exercise(
     "init.gaussian", ref.gaussian,
-    [fixed("the default std = 0.01", n_in=200, n_out=400, seed=0),
+    [fixed(("the default std = 0.01", "既定の std = 0.01"), n_in=200, n_out=400, seed=0),
      fixed("std = 0.5", n_in=500, n_out=100, std=0.5, seed=1),
      fixed("std = 2", n_in=320, n_out=160, std=2.0, seed=2)],
     generate=random_gaussian_case, driver="weight_statistics", rtol=RTOL, atol=ATOL, hidden_random=5,

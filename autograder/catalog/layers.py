@@ -30,12 +30,13 @@ def _shape(rng, low, high, ndim):
     return tuple(int(n) for n in rng.integers(low, high + 1, size=ndim))
 
 
-def layers_case(name: str, inits: list, *steps) -> Case:
+def layers_case(name: str | tuple[str, str], inits: list, *steps) -> Case:
     """A case with several layers of one class, numbered from 1 (the ``layer`` driver's form).
 
     ``inits`` holds each layer's constructor keywords; a step is ``(layer, method, args...)``,
     with an optional dict of keywords last, as in ``layer_case``. Outputs are labelled
-    ``layer 1: forward``, ``layer 2: backward #2`` ... (see ``drivers.layer_labels``).
+    ``layer 1: forward``, ``layer 2: backward #2`` ... (see ``drivers.layer_labels``). ``name`` is
+    the case's label, or ``(english, japanese)`` as in ``layer_case`` (so in the helpers below).
     """
     base = layer_case(name, {}, *(step[1:] for step in steps))
     # A copy of every array: two steps never share one (a layer may change its dout in place).
@@ -46,7 +47,7 @@ def layers_case(name: str, inits: list, *steps) -> Case:
                 base.name_ja)
 
 
-def interleaved(name: str, inits: list, forwards: list, douts: list) -> Case:
+def interleaved(name: str | tuple[str, str], inits: list, forwards: list, douts: list) -> Case:
     """Two layers, forward 1, forward 2, backward 2, backward 1: each backward must use its own
     layer's cache. ``forwards`` holds each layer's forward arguments (a tuple), ``douts`` each
     backward's (a tuple, empty for ``backward()``)."""
@@ -54,7 +55,7 @@ def interleaved(name: str, inits: list, forwards: list, douts: list) -> Case:
                        (2, "backward", *douts[1]), (1, "backward", *douts[0]))
 
 
-def interleaved_cases(name: str, first: Case, second: Case) -> Case:
+def interleaved_cases(name: str | tuple[str, str], first: Case, second: Case) -> Case:
     """The forward and backward of two one-layer cases (``layer_case``), interleaved as two
     layers: forward 1, forward 2, backward 2, backward 1."""
     (f1, b1), (f2, b2) = first.inputs["steps"], second.inputs["steps"]
@@ -63,7 +64,7 @@ def interleaved_cases(name: str, first: Case, second: Case) -> Case:
                        (2, b2[0], *b2[1], b2[2]), (1, b1[0], *b1[1], b1[2]))
 
 
-def reforward_case(name: str, first: Case, second: Case) -> Case:
+def reforward_case(name: str | tuple[str, str], first: Case, second: Case) -> Case:
     """One layer built as in ``first``: forward on first's input, forward on second's, then
     second's backward, which must use the cache of the second forward (same shapes in both)."""
     (f1, _), (f2, b2) = first.inputs["steps"], second.inputs["steps"]
@@ -194,20 +195,23 @@ AFFINE_SEQUENCE_W = _values(6, 2, seed=18)  # D = T·D' = 3·2 for (N, T, D') = 
 
 exercise(
     "layers.Affine", ref.Affine,
-    [layer_case("a (2, 3) batch, W (3, 2)", {"W": AFFINE_W, "b": [0.1, -0.2]},
+    [layer_case(("a (2, 3) batch, W (3, 2)", "(2, 3) のバッチ、W は (3, 2)"), {"W": AFFINE_W, "b": [0.1, -0.2]},
                 ("forward", [[1.0, 2.0, 3.0], [-1.0, 0.5, 0.0]]),
                 ("backward", [[1.0, -1.0], [0.5, 2.0]])),
-     layer_case("images (2, 2, 2, 2) flattened to D = 8", {"W": AFFINE_IMAGE_W, "b": [0.0, 1.0, -1.0]},
+     layer_case(("images (2, 2, 2, 2) flattened to D = 8",
+                 "画像 (2, 2, 2, 2) を D = 8 に平坦化"), {"W": AFFINE_IMAGE_W, "b": [0.0, 1.0, -1.0]},
                 ("forward", _values(2, 2, 2, 2, seed=12)),
                 ("backward", _values(2, 3, seed=13))),
-     layer_case("one sample", {"W": AFFINE_W, "b": [0.0, 0.0]},
+     layer_case(("one sample", "1 サンプル"), {"W": AFFINE_W, "b": [0.0, 0.0]},
                 ("forward", [[2.0, -1.0, 0.5]]), ("backward", [[1.0, 1.0]])),
-     layer_case("sequences (2, 3, 2) flattened to D = 6", {"W": AFFINE_SEQUENCE_W, "b": [0.5, -0.5]},
+     layer_case(("sequences (2, 3, 2) flattened to D = 6",
+                 "系列 (2, 3, 2) を D = 6 に平坦化"), {"W": AFFINE_SEQUENCE_W, "b": [0.5, -0.5]},
                 ("forward", _values(2, 3, 2, seed=19)), ("backward", [[1.0, -0.5], [2.0, 0.25]])),
-     layer_case("two forwards, then backward: dW from the second input", {"W": AFFINE_W, "b": [0.1, -0.2]},
+     layer_case(("two forwards, then backward: dW from the second input",
+                 "forward を 2 回、続いて backward: dW は 2 回目の入力から"), {"W": AFFINE_W, "b": [0.1, -0.2]},
                 ("forward", [[1.0, 2.0, 3.0], [-1.0, 0.5, 0.0]]), ("forward", [[0.5, -2.0, 1.0], [3.0, 1.0, -1.5]]),
                 ("backward", [[1.0, -1.0], [0.5, 2.0]])),
-     interleaved("two layers, (2, 2, 3) and (2, 3, 2) inputs", [
+     interleaved(("two layers, (2, 2, 3) and (2, 3, 2) inputs", "2 つの層、入力は (2, 2, 3) と (2, 3, 2)"), [
          {"W": AFFINE_SEQUENCE_W, "b": [0.5, -0.5]}, {"W": _values(6, 2, seed=110), "b": [0.0, 1.0]}],
          [(_values(2, 2, 3, seed=111),), (_values(2, 3, 2, seed=112),)],
          [([[1.0, -0.5], [2.0, 0.25]],), ([[-1.0, 0.5], [0.75, 1.5]],)])],
@@ -288,12 +292,14 @@ RELU_DOUT = [[2.0, 1.0, 5.0], [-1.0, -3.0, 0.5]]
 
 exercise(
     "layers.Relu", ref.Relu,
-    [layer_case("a (2, 3) batch with a 0", {}, ("forward", RELU_X), ("backward", RELU_DOUT)),
-     layer_case("images (1, 2, 2, 2)", {}, ("forward", _values(1, 2, 2, 2, seed=21)),
+    [layer_case(("a (2, 3) batch with a 0",
+                 "0 を含む (2, 3) のバッチ"), {}, ("forward", RELU_X), ("backward", RELU_DOUT)),
+     layer_case(("images (1, 2, 2, 2)", "画像 (1, 2, 2, 2)"), {}, ("forward", _values(1, 2, 2, 2, seed=21)),
                 ("backward", _values(1, 2, 2, 2, seed=22))),
-     layer_case("two forwards, then backward: the mask of the second input", {},
+     layer_case(("two forwards, then backward: the mask of the second input",
+                 "forward を 2 回、続いて backward: 2 回目の入力のマスク"), {},
                 ("forward", RELU_X), ("forward", RELU_X2), ("backward", RELU_DOUT)),
-     interleaved("two layers", [{}, {}], [(RELU_X,), (RELU_X2,)], [(RELU_DOUT,), (RELU_DOUT,)])],
+     interleaved(("two layers", "2 つの層"), [{}, {}], [(RELU_X,), (RELU_X2,)], [(RELU_DOUT,), (RELU_DOUT,)])],
     generate=random_activation_layer, driver="layer",
     accepted_conventions=(ReluOneAtZero,),
     test_implementations=(ReluTextbook,),
@@ -361,10 +367,12 @@ exercise(
     [layer_case("x = [-2, 0, 3]", {}, ("forward", [-2.0, 0.0, 3.0]), ("backward", [1.0, 2.0, -1.0])),
      layer_case("x = ±1000", {}, ("forward", [[-1000.0, -30.0], [30.0, 1000.0]]),
                 ("backward", [[1.0, 1.0], [1.0, 1.0]])),
-     layer_case("a (2, 3) batch", {}, ("forward", SIGMOID_X), ("backward", SIGMOID_DOUT)),
-     layer_case("two forwards, then backward: the output of the second", {},
+     layer_case(("a (2, 3) batch", "(2, 3) のバッチ"), {}, ("forward", SIGMOID_X), ("backward", SIGMOID_DOUT)),
+     layer_case(("two forwards, then backward: the output of the second",
+                 "forward を 2 回、続いて backward: 2 回目の出力"), {},
                 ("forward", SIGMOID_X), ("forward", SIGMOID_X2), ("backward", SIGMOID_DOUT)),
-     interleaved("two layers", [{}, {}], [(SIGMOID_X,), (SIGMOID_X2,)], [(SIGMOID_DOUT,), (SIGMOID_DOUT,)])],
+     interleaved(("two layers", "2 つの層"), [{}, {}], [(SIGMOID_X,), (SIGMOID_X2,)],
+                 [(SIGMOID_DOUT,), (SIGMOID_DOUT,)])],
     generate=random_activation_layer, driver="layer",
     test_implementations=(SigmoidTanh, SigmoidTextbook),
     wrong_implementations=(_state_on_class(ref.Sigmoid, "out"), _caches_first_input(ref.Sigmoid, "out")),
@@ -441,18 +449,21 @@ SOFTMAX_T2 = np.array([1, 3, 0])
 
 exercise(
     "layers.SoftmaxWithLoss", ref.SoftmaxWithLoss,
-    [layer_case("one-hot labels, a (2, 3) batch", {},
+    [layer_case(("one-hot labels, a (2, 3) batch", "one-hot ラベル、(2, 3) のバッチ"), {},
                 ("forward", [[0.3, 2.9, 4.0], [1.0, 1.0, -1.0]], [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]), ("backward",)),
-     layer_case("label indices, a (3, 4) batch, backward(1)", {},
+     layer_case(("label indices, a (3, 4) batch, backward(1)",
+                 "ラベルのインデックス、(3, 4) のバッチ、backward(1)"), {},
                 ("forward", [[0.5, -1.0, 2.0, 0.0], [1.5, 1.5, 0.0, -2.0], [-0.5, 0.25, 0.75, 3.0]],
                  np.array([2, 0, 3])), ("backward", 1.0)),
-     layer_case("scores near ±1000, a true class with probability e^-20", {},
+     layer_case(("scores near ±1000, a true class with probability e^-20",
+                 "±1000 付近のスコア、正解クラスの確率は e^-20"), {},
                 ("forward", [[1010.0, 1000.0, 990.0], [-1000.0, -1001.0, -999.0]], np.array([2, 1])), ("backward",)),
-     layer_case("backward(2.5): the loss scaled upstream", {},
+     layer_case(("backward(2.5): the loss scaled upstream", "backward(2.5): 上流で定数倍された損失"), {},
                 ("forward", SOFTMAX_X, SOFTMAX_T), ("backward", 2.5)),
-     layer_case("two forwards, then backward: y and t of the second", {},
+     layer_case(("two forwards, then backward: y and t of the second",
+                 "forward を 2 回、続いて backward: 2 回目の y と t"), {},
                 ("forward", SOFTMAX_X, SOFTMAX_T), ("forward", SOFTMAX_X2, SOFTMAX_T2), ("backward",)),
-     interleaved("two layers", [{}, {}], [(SOFTMAX_X, SOFTMAX_T), (SOFTMAX_X2, SOFTMAX_T2)], [(), ()])],
+     interleaved(("two layers", "2 つの層"), [{}, {}], [(SOFTMAX_X, SOFTMAX_T), (SOFTMAX_X2, SOFTMAX_T2)], [(), ()])],
     generate=random_softmax_loss, driver="layer",
     # The textbook: cross_entropy_error(softmax(x), t) with log(y + 1e-7), and a backward that leaves
     # dout out (the loss is the last layer, so dout is 1 there); both are its students' habits.
@@ -587,25 +598,30 @@ BN_GIVEN = {"running_mean": [0.5, -0.5, 1.0], "running_var": [2.0, 1.0, 1.5]}
 
 exercise(
     "layers.BatchNormalization", ref.BatchNormalization,
-    [layer_case("one training step, γ = 1, β = 0", {"gamma": [1.0, 1.0, 1.0], "beta": [0.0, 0.0, 0.0]},
+    [layer_case(("one training step, γ = 1, β = 0",
+                 "学習 1 ステップ、γ = 1, β = 0"), {"gamma": [1.0, 1.0, 1.0], "beta": [0.0, 0.0, 0.0]},
                 ("forward", BN_X), ("backward", BN_DOUT)),
-     layer_case("given running statistics, momentum 0.9: train, then inference",
+     layer_case(("given running statistics, momentum 0.9: train, then inference",
+                 "running_mean と running_var を指定、momentum 0.9: 学習、続いて推論"),
                 {"gamma": [0.5, 2.0, -1.0], "beta": [1.0, -0.5, 0.25],
                  "running_mean": [0.5, -0.5, 1.0], "running_var": [2.0, 1.0, 1.5]},
                 ("forward", BN_X), ("backward", BN_DOUT), ("forward", BN_X3, {"train_flg": False})),
-     layer_case("running statistics from None, momentum 0.3: train, train, inference",
+     layer_case(("running statistics from None, momentum 0.3: train, train, inference",
+                 "running_mean と running_var は None から、momentum 0.3: 学習、学習、推論"),
                 {"gamma": [1.5, 0.5, 1.0], "beta": [0.0, 1.0, -1.0], "momentum": 0.3},
                 ("forward", BN_X, {"train_flg": True}), ("backward", BN_DOUT),
                 ("forward", BN_X2, {"train_flg": True}), ("backward", BN_DOUT),
                 ("forward", BN_X3, {"train_flg": False})),
-     layer_case("a feature with zero batch variance (a dead unit)",
+     layer_case(("a feature with zero batch variance (a dead unit)", "バッチ内の分散が 0 の特徴 (死んだユニット)"),
                 {"gamma": [1.0, 2.0, 0.5], "beta": [0.0, 0.5, -1.0], **BN_GIVEN},
                 ("forward", BN_DEAD_X), ("backward", BN_DEAD_DOUT), ("forward", BN_X3, {"train_flg": False})),
-     layer_case("train, then the same inference twice: inference leaves the running statistics alone",
+     layer_case(("train, then the same inference twice: inference leaves the running statistics alone",
+                 "学習、続いて同じ推論を 2 回: 推論は running_mean と running_var を変えない"),
                 {"gamma": [1.5, 0.5, 1.0], "beta": [0.0, 1.0, -1.0], "momentum": 0.5, **BN_GIVEN},
                 ("forward", BN_X), ("backward", BN_DOUT),
                 ("forward", BN_X2, {"train_flg": False}), ("forward", BN_X2, {"train_flg": False})),
-     layers_case("two layers: train 1, train 2, backward 2, backward 1, inference 1, inference 2",
+     layers_case(("two layers: train 1, train 2, backward 2, backward 1, inference 1, inference 2",
+                  "2 つの層: 学習 1、学習 2、backward 2、backward 1、推論 1、推論 2"),
                  [{"gamma": [0.5, 2.0, -1.0], "beta": [1.0, -0.5, 0.25], **BN_GIVEN},
                   {"gamma": [1.5, 0.5, 1.0], "beta": [0.0, 1.0, -1.0], "momentum": 0.3}],
                  (1, "forward", BN_X), (2, "forward", BN_X2), (2, "backward", BN_DOUT), (1, "backward", BN_DEAD_DOUT),
@@ -690,9 +706,12 @@ def _away_from_zero(*shape, seed):
 
 
 DROPOUT_CASES = [
-    fixed("ratio 0.3, x (3, 4)", seed=0, dropout_ratio=0.3, x=_away_from_zero(3, 4, seed=31)),
-    fixed("ratio 0.6, images x (2, 2, 2, 3)", seed=1, dropout_ratio=0.6, x=_away_from_zero(2, 2, 2, 3, seed=32)),
-    fixed("ratio 0.2, x (1, 5)", seed=2, dropout_ratio=0.2, x=[[1.0, -2.0, 0.5, 3.0, -1.5]]),
+    fixed(("ratio 0.3, x (3, 4)",
+           "ratio 0.3、x は (3, 4)"), seed=0, dropout_ratio=0.3, x=_away_from_zero(3, 4, seed=31)),
+    fixed(("ratio 0.6, images x (2, 2, 2, 3)",
+           "ratio 0.6、画像 x は (2, 2, 2, 3)"), seed=1, dropout_ratio=0.6, x=_away_from_zero(2, 2, 2, 3, seed=32)),
+    fixed(("ratio 0.2, x (1, 5)",
+           "ratio 0.2、x は (1, 5)"), seed=2, dropout_ratio=0.2, x=[[1.0, -2.0, 0.5, 3.0, -1.5]]),
 ]
 
 
@@ -959,15 +978,18 @@ class ConvolutionLoops:
 
 exercise(
     "layers.Convolution", ref.Convolution,
-    [layer_case("one 3×3 image, one 2×2 filter",
+    [layer_case(("one 3×3 image, one 2×2 filter", "3×3 の画像 1 枚、2×2 のフィルタ 1 つ"),
                 {"W": [[[[1.0, 0.0], [0.0, -1.0]]]], "b": [0.5]},
                 ("forward", [[[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 10.0]]]]),
                 ("backward", [[[[1.0, -1.0], [2.0, 0.5]]]])),
-     _conv_case("2 images, 3 channels, 5×6, two 3×3 filters, pad 1", 41, 2, 3, 5, 6, 2, 3, 3, 1, 1),
-     _conv_case("stride 2, pad 1, three 2×3 filters on 7×6 images", 42, 2, 2, 7, 6, 3, 2, 3, 2, 1),
-     reforward_case("two forwards, then backward: dW from the second input",
+     _conv_case(("2 images, 3 channels, 5×6, two 3×3 filters, pad 1",
+                 "画像 2 枚、3 チャンネル、5×6、3×3 のフィルタ 2 つ、パディング 1"), 41, 2, 3, 5, 6, 2, 3, 3, 1, 1),
+     _conv_case(("stride 2, pad 1, three 2×3 filters on 7×6 images",
+                 "ストライド 2、パディング 1、7×6 の画像に 2×3 のフィルタ 3 つ"), 42, 2, 2, 7, 6, 3, 2, 3, 2, 1),
+     reforward_case(("two forwards, then backward: dW from the second input",
+                     "forward を 2 回、続いて backward: dW は 2 回目の入力から"),
                     _conv_case("", 47, 2, 2, 4, 5, 2, 2, 2, 1, 0), _conv_case("", 48, 2, 2, 4, 5, 2, 2, 2, 1, 0)),
-     interleaved_cases("two layers, pad 1",
+     interleaved_cases(("two layers, pad 1", "2 つの層、パディング 1"),
                        _conv_case("", 49, 2, 2, 4, 5, 2, 3, 3, 1, 1), _conv_case("", 50, 2, 2, 4, 5, 2, 3, 3, 1, 1))],
     generate=random_convolution, driver="layer", driver_options={"attributes": ("dW", "db")},
     rtol=1e-7, atol=1e-10,
@@ -1153,21 +1175,28 @@ POOL_TIES_DOUT = [[[[1.5, -2.0], [0.5, 3.0]]]]
 
 exercise(
     "layers.Pooling", ref.Pooling,
-    [layer_case("2×2 windows, stride 2, one 4×4 image", {"pool_h": 2, "pool_w": 2, "stride": 2, "pad": 0},
+    [layer_case(("2×2 windows, stride 2, one 4×4 image",
+                 "2×2 の窓、ストライド 2、4×4 の画像 1 枚"), {"pool_h": 2, "pool_w": 2, "stride": 2, "pad": 0},
                 ("forward", [[[[1.0, 3.0, 2.0, 0.0], [4.0, -1.0, 5.0, 6.0], [0.5, 7.0, -2.0, 1.5], [2.5, 1.0, 8.0, 3.5]]]]),
                 ("backward", [[[[1.0, 2.0], [-1.0, 0.5]]]])),
-     _pool_case("2 images, 3 channels, 5×6, 2×2 windows, stride 2 (last row left out)", 51, 2, 3, 5, 6, 2, 2, 2, 0),
-     _pool_case("overlapping 3×2 windows, stride 1, 2 channels", 52, 1, 2, 5, 4, 3, 2, 1, 0),
-     _pool_case("2×2 windows, stride 2, pad 1", 53, 1, 2, 4, 5, 2, 2, 2, 1),
-     layer_case("equal maxima in a window: the whole gradient to one of them",
+     _pool_case(("2 images, 3 channels, 5×6, 2×2 windows, stride 2 (last row left out)",
+                 "画像 2 枚、3 チャンネル、5×6、2×2 の窓、ストライド 2 (最後の行は使われない)"),
+                51, 2, 3, 5, 6, 2, 2, 2, 0),
+     _pool_case(("overlapping 3×2 windows, stride 1, 2 channels",
+                 "重なり合う 3×2 の窓、ストライド 1、2 チャンネル"), 52, 1, 2, 5, 4, 3, 2, 1, 0),
+     _pool_case(("2×2 windows, stride 2, pad 1", "2×2 の窓、ストライド 2、パディング 1"), 53, 1, 2, 4, 5, 2, 2, 2, 1),
+     layer_case(("equal maxima in a window: the whole gradient to one of them",
+                 "窓の中に等しい最大値: 勾配はすべてそのうちの一つへ"),
                 {"pool_h": 2, "pool_w": 2, "stride": 2, "pad": 0}, ("forward", POOL_TIES), ("backward", POOL_TIES_DOUT)),
-     layer_case("equal maxima in overlapping 2×2 windows, stride 1",
+     layer_case(("equal maxima in overlapping 2×2 windows, stride 1",
+                 "重なり合う 2×2 の窓の中に等しい最大値、ストライド 1"),
                 {"pool_h": 2, "pool_w": 2, "stride": 1, "pad": 0},
                 ("forward", [[[[1.0, 3.0, 3.0], [0.0, 2.0, -1.0], [0.0, 2.0, 0.5]]]]),
                 ("backward", [[[[1.0, -2.0], [0.5, 3.0]]]])),
-     reforward_case("two forwards, then backward: the maxima of the second input",
+     reforward_case(("two forwards, then backward: the maxima of the second input",
+                     "forward を 2 回、続いて backward: 2 回目の入力の最大値"),
                     _pool_case("", 56, 1, 2, 4, 4, 2, 2, 2, 0), _pool_case("", 57, 1, 2, 4, 4, 2, 2, 2, 0)),
-     interleaved_cases("two layers, 3×2 windows, stride 1",
+     interleaved_cases(("two layers, 3×2 windows, stride 1", "2 つの層、3×2 の窓、ストライド 1"),
                        _pool_case("", 58, 2, 2, 4, 4, 3, 2, 1, 0), _pool_case("", 59, 2, 2, 4, 4, 3, 2, 1, 0))],
     generate=random_pooling, driver="layer",
     # Equal maxima: the catalog lets the whole gradient go to any ONE of them. The cases tie two
@@ -1246,11 +1275,12 @@ def layer_norm_check(impl):
 
 exercise(
     "layers.layer_norm", ref.layer_norm,
-    [fixed("a (2, 4) batch, γ = 1, β = 0", x=[[1.0, 2.0, 3.0, 6.0], [-1.0, 0.0, 4.0, 1.0]],
+    [fixed(("a (2, 4) batch, γ = 1, β = 0",
+            "(2, 4) のバッチ、γ = 1, β = 0"), x=[[1.0, 2.0, 3.0, 6.0], [-1.0, 0.0, 4.0, 1.0]],
            gamma=[1.0, 1.0, 1.0, 1.0], beta=[0.0, 0.0, 0.0, 0.0], eps=1e-5),
-     fixed("γ, β and eps = 0.1", x=[[0.5, -1.5, 2.0], [3.0, 1.0, 2.0], [0.0, 0.25, -0.25]],
+     fixed(("γ, β and eps = 0.1", "γ, β と eps = 0.1"), x=[[0.5, -1.5, 2.0], [3.0, 1.0, 2.0], [0.0, 0.25, -0.25]],
            gamma=[2.0, 0.5, -1.0], beta=[1.0, 0.0, -0.5], eps=0.1),
-     fixed("a constant sample gives β", x=[[2.0, 2.0, 2.0], [1.0, -1.0, 3.0]],
+     fixed(("a constant sample gives β", "定数のサンプルは β になる"), x=[[2.0, 2.0, 2.0], [1.0, -1.0, 3.0]],
            gamma=[1.5, 1.0, 0.5], beta=[0.1, 0.2, 0.3], eps=1e-5)],
     generate=random_layer_norm,
     test_implementations=(layer_norm_transposed,

@@ -30,9 +30,10 @@ def random_regression(rng):
 
 
 REGRESSION_CASES = [
-    fixed("the material's example: y = 33, t = 20", y=[33.0], t=[20.0]),
-    fixed("three outputs", y=[1.0, 2.0, 3.5], t=[1.5, 2.0, 2.0]),
-    fixed("a (2, 3) batch", y=[[0.2, -1.0, 4.0], [3.0, 0.0, -0.5]], t=[[0.0, -1.0, 2.5], [1.0, 0.5, -0.5]]),
+    fixed(("the material's example: y = 33, t = 20", "教材の例: y = 33, t = 20"), y=[33.0], t=[20.0]),
+    fixed(("three outputs", "3 つの出力"), y=[1.0, 2.0, 3.5], t=[1.5, 2.0, 2.0]),
+    fixed(("a (2, 3) batch",
+           "(2, 3) のバッチ"), y=[[0.2, -1.0, 4.0], [3.0, 0.0, -0.5]], t=[[0.0, -1.0, 2.5], [1.0, 0.5, -0.5]]),
 ]
 
 exercise(
@@ -145,13 +146,18 @@ def clipped_cross_entropy(y, t):
 
 exercise(
     "loss.cross_entropy_error", ref.cross_entropy_error,
-    [fixed("the material's example: q = (0.8, 0.1, 0.1), first class true (−ln 0.8 ≈ 0.2231)",
+    [fixed(("the material's example: q = (0.8, 0.1, 0.1), first class true (−ln 0.8 ≈ 0.2231)",
+            "教材の例: q = (0.8, 0.1, 0.1)、正解は最初のクラス (−ln 0.8 ≈ 0.2231)"),
            y=FRUIT, t=[1.0, 0.0, 0.0]),
-     fixed("q = (0.8, 0.1, 0.1) with the label as an index", y=FRUIT, t=np.array(0)),
-     fixed("the material's second example: q = (0.3, 0.4, 0.3)", y=[0.3, 0.4, 0.3], t=[1.0, 0.0, 0.0]),
-     fixed("a batch of 3, one-hot labels", y=BATCH, t=one_hot(BATCH_LABELS, 4)),
-     fixed("a batch of 3, label indices", y=BATCH, t=BATCH_LABELS),
-     fixed("a true-class probability of 0 (finite thanks to δ = 1e-7)",
+     fixed(("q = (0.8, 0.1, 0.1) with the label as an index",
+            "q = (0.8, 0.1, 0.1)、ラベルはインデックス"), y=FRUIT, t=np.array(0)),
+     fixed(("the material's second example: q = (0.3, 0.4, 0.3)",
+            "教材の 2 つ目の例: q = (0.3, 0.4, 0.3)"), y=[0.3, 0.4, 0.3], t=[1.0, 0.0, 0.0]),
+     fixed(("a batch of 3, one-hot labels",
+            "3 サンプルのバッチ、one-hot ラベル"), y=BATCH, t=one_hot(BATCH_LABELS, 4)),
+     fixed(("a batch of 3, label indices", "3 サンプルのバッチ、ラベルのインデックス"), y=BATCH, t=BATCH_LABELS),
+     fixed(("a true-class probability of 0 (finite thanks to δ = 1e-7)",
+            "正解クラスの確率が 0 (δ = 1e-7 のおかげで有限)"),
            y=[[0.0, 1.0, 0.0], [0.1, 0.2, 0.7]], t=np.array([0, 2]))],
     generate=random_classification,
     # Clipping the probabilities at δ instead of adding δ is as good: the two differ by at most
@@ -210,12 +216,12 @@ def bce_clipped(o, t):
 
 exercise(
     "loss.binary_cross_entropy", ref.binary_cross_entropy,
-    [fixed("three outputs", o=[0.9, 0.2, 0.6], t=[1.0, 0.0, 1.0]),
-     fixed("confident and right", o=[0.98, 0.02], t=[1.0, 0.0]),
-     fixed("confident and wrong", o=[0.98, 0.02], t=[0.0, 1.0]),
-     fixed("a (2, 3) multi-label batch", o=[[0.7, 0.1, 0.5], [0.3, 0.95, 0.05]],
+    [fixed(("three outputs", "3 つの出力"), o=[0.9, 0.2, 0.6], t=[1.0, 0.0, 1.0]),
+     fixed(("confident and right", "自信をもって正解"), o=[0.98, 0.02], t=[1.0, 0.0]),
+     fixed(("confident and wrong", "自信をもって不正解"), o=[0.98, 0.02], t=[0.0, 1.0]),
+     fixed(("a (2, 3) multi-label batch", "(2, 3) のマルチラベルのバッチ"), o=[[0.7, 0.1, 0.5], [0.3, 0.95, 0.05]],
            t=[[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]]),
-     fixed("soft targets", o=[0.3, 0.7], t=[0.5, 0.25])],
+     fixed(("soft targets", "ソフトターゲット"), o=[0.3, 0.7], t=[0.5, 0.25])],
     generate=random_binary,
     # δ from 0 to 1e-7: at o in [0.02, 0.98] it changes each term by < 1e-5 of its value.
     rtol=1e-5, atol=1e-10,
@@ -259,11 +265,14 @@ def naive_bce_with_logits_delta(z, t):
 
 exercise(
     "loss.bce_with_logits", ref.bce_with_logits,
-    [fixed("three logits", z=[2.0, -1.0, 0.0], t=[1.0, 0.0, 1.0]),
-     fixed("z = ±1000, right", z=[1000.0, -1000.0], t=[1.0, 0.0]),
-     fixed("z = ±1000, wrong (loss 1000 each)", z=[1000.0, -1000.0], t=[0.0, 1.0]),
-     fixed("a (2, 3) batch", z=[[3.0, -0.5, 30.0], [-30.0, 0.25, -4.0]], t=[[1.0, 0.0, 1.0], [1.0, 1.0, 0.0]]),
-     fixed("confident and right at |z| = 30, 40: a loss of 6.3e-14", z=[30.0, -30.0, 40.0], t=[1.0, 0.0, 1.0])],
+    [fixed(("three logits", "3 つのロジット"), z=[2.0, -1.0, 0.0], t=[1.0, 0.0, 1.0]),
+     fixed(("z = ±1000, right", "z = ±1000、正解"), z=[1000.0, -1000.0], t=[1.0, 0.0]),
+     fixed(("z = ±1000, wrong (loss 1000 each)",
+            "z = ±1000、不正解 (損失はそれぞれ 1000)"), z=[1000.0, -1000.0], t=[0.0, 1.0]),
+     fixed(("a (2, 3) batch",
+            "(2, 3) のバッチ"), z=[[3.0, -0.5, 30.0], [-30.0, 0.25, -4.0]], t=[[1.0, 0.0, 1.0], [1.0, 1.0, 0.0]]),
+     fixed(("confident and right at |z| = 30, 40: a loss of 6.3e-14",
+            "|z| = 30, 40 で自信をもって正解: 損失は 6.3e-14"), z=[30.0, -30.0, 40.0], t=[1.0, 0.0, 1.0])],
     generate=random_logits,
     # A loss of 0 at z = ±1000 (right) is exact, and small losses count: an absolute error of 1e-12
     # (an ε inside a log) fails. Not 0: log(1 + e^(−|z|)) and logaddexp, both right, keep a loss of
@@ -335,10 +344,12 @@ def kl_by_loop(p, q):
 
 exercise(
     "loss.kl_divergence", ref.kl_divergence,
-    [fixed("three outcomes", p=[0.5, 0.3, 0.2], q=[0.4, 0.4, 0.2]),
-     fixed("p = 0 for one outcome (its term counts 0)", p=[0.0, 0.5, 0.5], q=[0.2, 0.3, 0.5]),
-     fixed("p = q: divergence 0", p=[0.25, 0.25, 0.25, 0.25], q=[0.25, 0.25, 0.25, 0.25]),
-     fixed("p = q with a shared zero", p=[0.0, 0.6, 0.4], q=[0.0, 0.6, 0.4])],
+    [fixed(("three outcomes", "3 つの事象"), p=[0.5, 0.3, 0.2], q=[0.4, 0.4, 0.2]),
+     fixed(("p = 0 for one outcome (its term counts 0)",
+            "1 つの事象で p = 0 (その項は 0 と数える)"), p=[0.0, 0.5, 0.5], q=[0.2, 0.3, 0.5]),
+     fixed(("p = q: divergence 0",
+            "p = q: ダイバージェンスは 0"), p=[0.25, 0.25, 0.25, 0.25], q=[0.25, 0.25, 0.25, 0.25]),
+     fixed(("p = q with a shared zero", "共通の 0 を含む p = q"), p=[0.0, 0.6, 0.4], q=[0.0, 0.6, 0.4])],
     generate=random_distributions,
     test_implementations=(kl_with_where, kl_with_scipy, kl_by_loop),
     mistakes=(
@@ -379,10 +390,10 @@ def js_by_entropies(p, q):
 
 exercise(
     "loss.js_divergence", ref.js_divergence,
-    [fixed("three outcomes", p=[0.5, 0.3, 0.2], q=[0.1, 0.3, 0.6]),
-     fixed("no outcome in common: ln 2", p=[1.0, 0.0], q=[0.0, 1.0]),
-     fixed("p = 0 for one outcome", p=[0.0, 0.5, 0.5], q=[0.2, 0.3, 0.5]),
-     fixed("p = q: divergence 0", p=[0.2, 0.3, 0.5], q=[0.2, 0.3, 0.5])],
+    [fixed(("three outcomes", "3 つの事象"), p=[0.5, 0.3, 0.2], q=[0.1, 0.3, 0.6]),
+     fixed(("no outcome in common: ln 2", "共通の事象なし: ln 2"), p=[1.0, 0.0], q=[0.0, 1.0]),
+     fixed(("p = 0 for one outcome", "1 つの事象で p = 0"), p=[0.0, 0.5, 0.5], q=[0.2, 0.3, 0.5]),
+     fixed(("p = q: divergence 0", "p = q: ダイバージェンスは 0"), p=[0.2, 0.3, 0.5], q=[0.2, 0.3, 0.5])],
     generate=random_distributions,
     test_implementations=(js_with(kl_with_scipy), js_by_entropies),
     mistakes=(
@@ -425,10 +436,12 @@ def wasserstein_by_transport(p, q, dx=1.0):
 
 exercise(
     "loss.wasserstein_1d", ref.wasserstein_1d,
-    [fixed("all mass moved from the first to the last point, dx = 0.5", p=[1.0, 0.0, 0.0], q=[0.0, 0.0, 1.0], dx=0.5),
-     fixed("three points, dx = 1", p=[0.2, 0.5, 0.3], q=[0.3, 0.3, 0.4], dx=1.0),
-     fixed("five points, default dx", p=[0.1, 0.2, 0.4, 0.2, 0.1], q=[0.3, 0.3, 0.2, 0.1, 0.1]),
-     fixed("p = q: distance 0", p=[0.5, 0.25, 0.25], q=[0.5, 0.25, 0.25], dx=2.0)],
+    [fixed(("all mass moved from the first to the last point, dx = 0.5",
+            "最初の点から最後の点へすべての質量を移す、dx = 0.5"), p=[1.0, 0.0, 0.0], q=[0.0, 0.0, 1.0], dx=0.5),
+     fixed(("three points, dx = 1", "3 点、dx = 1"), p=[0.2, 0.5, 0.3], q=[0.3, 0.3, 0.4], dx=1.0),
+     fixed(("five points, default dx",
+            "5 点、dx は既定値"), p=[0.1, 0.2, 0.4, 0.2, 0.1], q=[0.3, 0.3, 0.2, 0.1, 0.1]),
+     fixed(("p = q: distance 0", "p = q: 距離は 0"), p=[0.5, 0.25, 0.25], q=[0.5, 0.25, 0.25], dx=2.0)],
     generate=random_histograms,
     test_implementations=(wasserstein_by_transport,
                   lambda p, q, dx=1.0: float(np.abs(np.cumsum(p - q)).sum() * dx)),
@@ -502,10 +515,14 @@ def softmax_cross_entropy_gradients(implementation):
 
 exercise(
     "loss.softmax_cross_entropy_grad", ref.softmax_cross_entropy_grad,
-    [fixed("a batch of 2, one-hot labels", y=[[0.1, 0.7, 0.2], [0.3, 0.3, 0.4]], t=[[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]),
-     fixed("a batch of 2, label indices", y=[[0.1, 0.7, 0.2], [0.3, 0.3, 0.4]], t=np.array([1, 0])),
-     fixed("one sample as a (1, 3) batch, index label", y=[FRUIT], t=np.array([0])),
-     fixed("a batch of 3, label indices", y=BATCH, t=BATCH_LABELS)],
+    [fixed(("a batch of 2, one-hot labels",
+            "2 サンプルのバッチ、one-hot ラベル"),
+           y=[[0.1, 0.7, 0.2], [0.3, 0.3, 0.4]], t=[[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]),
+     fixed(("a batch of 2, label indices",
+            "2 サンプルのバッチ、ラベルのインデックス"), y=[[0.1, 0.7, 0.2], [0.3, 0.3, 0.4]], t=np.array([1, 0])),
+     fixed(("one sample as a (1, 3) batch, index label",
+            "(1, 3) のバッチとしての 1 サンプル、ラベルはインデックス"), y=[FRUIT], t=np.array([0])),
+     fixed(("a batch of 3, label indices", "3 サンプルのバッチ、ラベルのインデックス"), y=BATCH, t=BATCH_LABELS)],
     generate=random_softmax_grad,
     test_implementations=(grad_by_one_hot, grad_textbook),
     mistakes=(

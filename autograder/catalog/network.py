@@ -49,10 +49,13 @@ def random_affine(rng):
 
 exercise(
     "network.affine_forward", ref.affine_forward,
-    [fixed("the material's first layer: x = (2, 3, 1) → u = (11, −14)", x=MATERIAL_X,
+    [fixed(("the material's first layer: x = (2, 3, 1) → u = (11, −14)",
+            "教材の第 1 層: x = (2, 3, 1) → u = (11, −14)"), x=MATERIAL_X,
            W=MATERIAL_PARAMS["W1"], b=MATERIAL_PARAMS["b1"]),
-     fixed("a batch of 3, D = 3, H = 3", x=BATCH_X, W=BATCH_PARAMS["W1"][:, :3], b=[0.5, -1.0, 2.0]),
-     fixed("a batch of 4, D = 2, H = 3", x=[[1.0, 2.0], [0.0, -1.0], [3.0, 0.5], [-2.0, -2.0]],
+     fixed(("a batch of 3, D = 3, H = 3",
+            "3 サンプルのバッチ、D = 3, H = 3"), x=BATCH_X, W=BATCH_PARAMS["W1"][:, :3], b=[0.5, -1.0, 2.0]),
+     fixed(("a batch of 4, D = 2, H = 3",
+            "4 サンプルのバッチ、D = 2, H = 3"), x=[[1.0, 2.0], [0.0, -1.0], [3.0, 0.5], [-2.0, -2.0]],
            W=[[0.2, -0.4, 1.0], [0.7, 0.1, -0.3]], b=[0.1, 0.2, 0.3])],
     generate=random_affine,
     test_implementations=(lambda x, W, b: np.dot(x, W) + b, lambda x, W, b: np.einsum("...d,dh->...h", x, W) + b),
@@ -99,9 +102,12 @@ def stable_sigmoid_tanh(u):
 
 exercise(
     "network.two_layer_forward", ref.two_layer_forward,
-    [fixed("the material's example: x = (2, 3, 1), zero biases → 0.95257194", x=MATERIAL_X, params=MATERIAL_PARAMS),
-     fixed("the same network, the sample as a (1, 3) batch", x=[MATERIAL_X], params=MATERIAL_PARAMS),
-     fixed("a batch of 3 with biases (D = 3, H = 4, O = 2)", x=BATCH_X, params=BATCH_PARAMS)],
+    [fixed(("the material's example: x = (2, 3, 1), zero biases → 0.95257194",
+            "教材の例: x = (2, 3, 1)、バイアスは 0 → 0.95257194"), x=MATERIAL_X, params=MATERIAL_PARAMS),
+     fixed(("the same network, the sample as a (1, 3) batch",
+            "同じネットワーク、サンプルを (1, 3) のバッチとして"), x=[MATERIAL_X], params=MATERIAL_PARAMS),
+     fixed(("a batch of 3 with biases (D = 3, H = 4, O = 2)",
+            "バイアスのある 3 サンプルのバッチ (D = 3, H = 4, O = 2)"), x=BATCH_X, params=BATCH_PARAMS)],
     generate=random_network,
     test_implementations=(forward_with(stable_sigmoid_tanh, stable_sigmoid_tanh),
                   lambda x, params: ref.sigmoid(ref.affine_forward(ref.sigmoid(x @ params["W1"] + params["b1"]),
@@ -130,8 +136,10 @@ exercise(
 
 exercise(
     "network.two_layer_forward_relu_linear", ref.two_layer_forward_relu_linear,
-    [fixed("the material's example: x = (2, 3, 1), zero biases → 33", x=MATERIAL_X, params=MATERIAL_PARAMS),
-     fixed("a batch of 3 with biases (D = 3, H = 4, O = 2)", x=BATCH_X, params=BATCH_PARAMS)],
+    [fixed(("the material's example: x = (2, 3, 1), zero biases → 33",
+            "教材の例: x = (2, 3, 1)、バイアスは 0 → 33"), x=MATERIAL_X, params=MATERIAL_PARAMS),
+     fixed(("a batch of 3 with biases (D = 3, H = 4, O = 2)",
+            "バイアスのある 3 サンプルのバッチ (D = 3, H = 4, O = 2)"), x=BATCH_X, params=BATCH_PARAMS)],
     generate=random_network,
     test_implementations=(forward_with(lambda u: u * (u > 0), identity),
                   lambda x, params: np.maximum(0, x @ params["W1"] + params["b1"]) @ params["W2"] + params["b2"]),
@@ -235,9 +243,14 @@ def backward_against_numerical(implementation):
 
 exercise(
     "network.two_layer_backward", ref.two_layer_backward,
-    [fixed("a batch of 3, label indices (D = 3, H = 4, O = 3)", x=BACKWARD_X, t=BACKWARD_LABELS, params=BACKWARD_PARAMS),
-     fixed("a batch of 3, one-hot labels", x=BACKWARD_X, t=np.eye(3)[BACKWARD_LABELS], params=BACKWARD_PARAMS),
-     fixed("one sample as in the material's demo: x = (1, 5), class 1 of 2", x=[[1.0, 5.0]], t=[[0.0, 1.0]],
+    [fixed(("a batch of 3, label indices (D = 3, H = 4, O = 3)",
+            "3 サンプルのバッチ、ラベルのインデックス (D = 3, H = 4, O = 3)"),
+           x=BACKWARD_X, t=BACKWARD_LABELS, params=BACKWARD_PARAMS),
+     fixed(("a batch of 3, one-hot labels",
+            "3 サンプルのバッチ、one-hot ラベル"),
+           x=BACKWARD_X, t=np.eye(3)[BACKWARD_LABELS], params=BACKWARD_PARAMS),
+     fixed(("one sample as in the material's demo: x = (1, 5), class 1 of 2",
+            "教材のデモと同じ 1 サンプル: x = (1, 5)、2 クラスのうちクラス 1"), x=[[1.0, 5.0]], t=[[0.0, 1.0]],
            params=DEMO_PARAMS)],
     generate=random_backward,
     test_implementations=(layers_backward, backward_with(mask="h")),

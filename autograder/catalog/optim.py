@@ -57,9 +57,10 @@ def _as_lists(steps):
     return [{key: value.tolist() for key, value in grads.items()} for grads in steps]
 
 
-def optimizers_case(name: str, inits: list, params: list, steps: list) -> Case:
+def optimizers_case(name: str | tuple[str, str], inits: list, params: list, steps: list) -> Case:
     """Several optimizers of one class, numbered from 1 (the ``optimizer`` driver's form): each with
     its constructor keywords and its params dict; ``steps`` lists ``(optimizer, grads)`` in call order.
+    ``name`` is the label, or ``(english, japanese)``, as in ``optimizer_case``.
     Outputs are labelled ``optimizer 1: after update 1`` ... (see ``drivers.optimizer``)."""
     one = [optimizer_case(name, init, p, [g for number, g in steps if number == index]).inputs
            for index, (init, p) in enumerate(zip(inits, params), start=1)]
@@ -74,7 +75,8 @@ def _repeated_shapes_case(init):
     first, second = _gradient_steps(4, 2, 3, (1.0, 0.5, 2.0, 1.0)), _gradient_steps(5, 2, 3, (2.0, 1.0, 0.3, 0.5))
     grads = [{"W1": a["W"], "b1": a["b"], "W2": b["W"], "b2": b["b"]} for a, b in zip(first, second)]
     params = {"W1": PARAMS["W"], "b1": PARAMS["b"], "W2": PARAMS_SWAPPED["W"], "b2": PARAMS_SWAPPED["b"]}
-    return optimizer_case("W1, W2 of one shape, b1, b2 of another, 4 updates", init, params, _as_lists(grads))
+    return optimizer_case(("W1, W2 of one shape, b1, b2 of another, 4 updates",
+                           "W1, W2 は同じ形状、b1, b2 は別の形状、4 回の更新"), init, params, _as_lists(grads))
 
 
 def _two_optimizers_case(defaults_init, custom_init):
@@ -82,7 +84,8 @@ def _two_optimizers_case(defaults_init, custom_init):
     first, second = _gradient_steps(6, 2, 3, (1.0, 2.0, 0.5)), _gradient_steps(7, 2, 3, (0.5, 1.0, 3.0))
     steps = [(1, first[0]), (2, second[0]), (2, second[1]), (1, first[1]), (1, first[2]), (2, second[2])]
     arguments = ", ".join(f"{key}={value}" for key, value in custom_init.items())
-    return optimizers_case(f"two optimizers, default arguments and ({arguments}), updates interleaved",
+    return optimizers_case((f"two optimizers, default arguments and ({arguments}), updates interleaved",
+                            f"2 つのオプティマイザ、既定の引数と ({arguments})、更新を交互に"),
                            [defaults_init, custom_init], [PARAMS, PARAMS_SWAPPED],
                            [(number, {k: v.tolist() for k, v in g.items()}) for number, g in steps])
 
@@ -91,11 +94,13 @@ def optimizer_cases(defaults_init, custom_init, custom_scales=(1.0, 1.0, 0.5, 2.
     """Defaults over 5 steps; other constructor arguments; a gradient that stays exactly 0;
     parameters of repeated shapes; two optimizers interleaved."""
     return [
-        optimizer_case("default arguments, 5 updates", defaults_init, PARAMS,
+        optimizer_case(("default arguments, 5 updates", "既定の引数、5 回の更新"), defaults_init, PARAMS,
                        _as_lists(_gradient_steps(1, 2, 3, UP_AND_DOWN))),
-        optimizer_case(f"{custom_init}, {len(custom_scales)} updates", custom_init, PARAMS_WIDE,
+        optimizer_case((f"{custom_init}, {len(custom_scales)} updates", f"{custom_init}、{len(custom_scales)} 回の更新"),
+                       custom_init, PARAMS_WIDE,
                        _as_lists(_gradient_steps(2, 1, 4, custom_scales))),
-        optimizer_case("b[0]'s gradient is always 0, 3 updates", defaults_init, PARAMS,
+        optimizer_case(("b[0]'s gradient is always 0, 3 updates",
+                        "b[0] の勾配は常に 0、3 回の更新"), defaults_init, PARAMS,
                        _as_lists(_gradient_steps(3, 2, 3, (1.0, 2.0, 0.5), zero_b=True))),
         _repeated_shapes_case(defaults_init),
         _two_optimizers_case(defaults_init, custom_init),

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..registry import Case, exercise, mistake
 
-ANSWER = (Case("answer", {}),)
+ANSWER = (Case("answer", {}, "解答"),)
 
 
 def _mistakes(wrong):
@@ -33,7 +33,7 @@ def number(id, key, wrong, decimals=None, **options):
 
 
 def matching(id, key, wrong, **options):
-    cases = (Case("pairs", {"items": list(key)}),)
+    cases = (Case("pairs", {"items": list(key)}, "組み合わせ"),)
     exercise(id, key, cases, driver="quiz_matching", driver_options={"salt": id}, visible_random=0,
              hidden_random=0, mistakes=_mistakes(wrong),
              **options)
@@ -42,7 +42,8 @@ def matching(id, key, wrong, **options):
 def expression(id, key, test_data, wrong, **options):
     """A code fill-in: ``test_data`` is one dict per case of the names the answer may use, with their
     values (saved in the fixture with the case, so the student-side runtime holds no course data)."""
-    cases = tuple(Case(f"test data {number}", {"names": names}) for number, names in enumerate(test_data, start=1))
+    cases = tuple(Case(f"test data {number}", {"names": names}, f"テストデータ {number}")
+                  for number, names in enumerate(test_data, start=1))
     exercise(id, key, cases, driver="quiz_expression", visible_random=0, hidden_random=0,
              mistakes=_mistakes(wrong), **options)
 

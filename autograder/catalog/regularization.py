@@ -55,10 +55,10 @@ def penalty_gradient(implementation, penalty, *rates):
 # penalties --------------------------------------------------------------------------------------
 
 PENALTY_CASES = [
-    fixed("a (2, 3) matrix, λ = 0.1", W=W_MATRIX, lam=0.1),
-    fixed("a vector, λ = 0.01", W=W_VECTOR, lam=0.01),
-    fixed("a (2, 2, 2, 2) filter, λ = 0.5", W=W_FILTER, lam=0.5),
-    fixed("λ = 0: no penalty", W=W_MATRIX, lam=0.0),
+    fixed(("a (2, 3) matrix, λ = 0.1", "(2, 3) の行列、λ = 0.1"), W=W_MATRIX, lam=0.1),
+    fixed(("a vector, λ = 0.01", "ベクトル、λ = 0.01"), W=W_VECTOR, lam=0.01),
+    fixed(("a (2, 2, 2, 2) filter, λ = 0.5", "(2, 2, 2, 2) のフィルタ、λ = 0.5"), W=W_FILTER, lam=0.5),
+    fixed(("λ = 0: no penalty", "λ = 0: ペナルティなし"), W=W_MATRIX, lam=0.0),
 ]
 
 exercise(
@@ -111,9 +111,9 @@ def lasso_in_place(param, grad, rate):
 
 exercise(
     "regularization.ridge_grad", ref.ridge_grad,
-    [fixed("a (2, 3) parameter, rate 0.1", param=PARAM, grad=GRAD, rate=0.1),
-     fixed("a vector, rate 0.5", param=W_VECTOR, grad=[0.0, 1.0, -1.0, 0.25], rate=0.5),
-     fixed("rate 0: the gradient unchanged", param=PARAM, grad=GRAD, rate=0.0)],
+    [fixed(("a (2, 3) parameter, rate 0.1", "(2, 3) のパラメータ、rate 0.1"), param=PARAM, grad=GRAD, rate=0.1),
+     fixed(("a vector, rate 0.5", "ベクトル、rate 0.5"), param=W_VECTOR, grad=[0.0, 1.0, -1.0, 0.25], rate=0.5),
+     fixed(("rate 0: the gradient unchanged", "rate 0: 勾配はそのまま"), param=PARAM, grad=GRAD, rate=0.0)],
     generate=random_gradient_case, driver_options={"may_modify": ("grad",)},
     test_implementations=(ridge_in_place, lambda param, grad, rate: np.add(grad, np.multiply(rate, param))),
     mistakes=(
@@ -136,9 +136,10 @@ exercise(
 
 exercise(
     "regularization.lasso_grad", ref.lasso_grad,
-    [fixed("a (2, 3) parameter with a zero, rate 0.1", param=PARAM, grad=GRAD, rate=0.1),
-     fixed("a vector, rate 0.5", param=W_VECTOR, grad=[0.0, 1.0, -1.0, 0.25], rate=0.5),
-     fixed("rate 0: the gradient unchanged", param=PARAM, grad=GRAD, rate=0.0)],
+    [fixed(("a (2, 3) parameter with a zero, rate 0.1",
+            "0 を含む (2, 3) のパラメータ、rate 0.1"), param=PARAM, grad=GRAD, rate=0.1),
+     fixed(("a vector, rate 0.5", "ベクトル、rate 0.5"), param=W_VECTOR, grad=[0.0, 1.0, -1.0, 0.25], rate=0.5),
+     fixed(("rate 0: the gradient unchanged", "rate 0: 勾配はそのまま"), param=PARAM, grad=GRAD, rate=0.0)],
     generate=random_gradient_case, driver_options={"may_modify": ("grad",)},
     test_implementations=(lasso_in_place,
                   lambda param, grad, rate: grad + rate * (np.greater(param, 0).astype(float) - (param < 0))),
@@ -176,10 +177,11 @@ def elastic_net_in_place(param, grad, l1_rate, l2_rate):
 
 exercise(
     "regularization.elastic_net_grad", ref.elastic_net_grad,
-    [fixed("a (2, 3) parameter with a zero", param=PARAM, grad=GRAD, l1_rate=0.1, l2_rate=0.3),
-     fixed("a vector", param=W_VECTOR, grad=[0.0, 1.0, -1.0, 0.25], l1_rate=0.5, l2_rate=0.05),
-     fixed("l1_rate 0: ridge", param=PARAM, grad=GRAD, l1_rate=0.0, l2_rate=0.2),
-     fixed("l2_rate 0: lasso", param=PARAM, grad=GRAD, l1_rate=0.2, l2_rate=0.0)],
+    [fixed(("a (2, 3) parameter with a zero",
+            "0 を含む (2, 3) のパラメータ"), param=PARAM, grad=GRAD, l1_rate=0.1, l2_rate=0.3),
+     fixed(("a vector", "ベクトル"), param=W_VECTOR, grad=[0.0, 1.0, -1.0, 0.25], l1_rate=0.5, l2_rate=0.05),
+     fixed(("l1_rate 0: ridge", "l1_rate 0: リッジ"), param=PARAM, grad=GRAD, l1_rate=0.0, l2_rate=0.2),
+     fixed(("l2_rate 0: lasso", "l2_rate 0: ラッソ"), param=PARAM, grad=GRAD, l1_rate=0.2, l2_rate=0.0)],
     generate=lambda rng: random_gradient_case(rng, rates=("l1_rate", "l2_rate")),
     driver_options={"may_modify": ("grad",)},
     test_implementations=(elastic_net_in_place,
@@ -283,13 +285,18 @@ def stops_by_window(val_losses, patience):
 
 exercise(
     "regularization.early_stopping_epoch", ref.early_stopping_epoch,
-    [fixed("the catalog's example, patience 2", val_losses=[1.0, 0.8, 0.9, 0.85, 0.95], patience=2),
-     fixed("always improving: runs to the end", val_losses=[1.0, 0.9, 0.8, 0.7], patience=2),
-     fixed("ties with the best do not improve", val_losses=[1.0, 0.5, 0.5, 0.5, 0.4], patience=2),
-     fixed("worse, then better but not the best", val_losses=[1.0, 0.5, 0.9, 0.8, 0.7, 0.6], patience=3),
-     fixed("two separate bad epochs, patience 2", val_losses=[1.0, 1.1, 0.9, 1.0, 0.8, 0.7], patience=2),
+    [fixed(("the catalog's example, patience 2",
+            "課題一覧の例、patience 2"), val_losses=[1.0, 0.8, 0.9, 0.85, 0.95], patience=2),
+     fixed(("always improving: runs to the end",
+            "常に改善: 最後まで続く"), val_losses=[1.0, 0.9, 0.8, 0.7], patience=2),
+     fixed(("ties with the best do not improve",
+            "最良と同じ値は改善ではない"), val_losses=[1.0, 0.5, 0.5, 0.5, 0.4], patience=2),
+     fixed(("worse, then better but not the best",
+            "悪化の後に改善、ただし最良ではない"), val_losses=[1.0, 0.5, 0.9, 0.8, 0.7, 0.6], patience=3),
+     fixed(("two separate bad epochs, patience 2",
+            "離れた 2 つの悪いエポック、patience 2"), val_losses=[1.0, 1.1, 0.9, 1.0, 0.8, 0.7], patience=2),
      fixed("patience 1", val_losses=[0.5, 0.6, 0.4], patience=1),
-     fixed("one epoch", val_losses=[0.3], patience=1)],
+     fixed(("one epoch", "1 エポック"), val_losses=[0.3], patience=1)],
     generate=random_losses_case,
     test_implementations=(stops_by_window,),
     mistakes=(
