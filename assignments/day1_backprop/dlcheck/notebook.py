@@ -18,6 +18,7 @@ import ast
 import html
 import os
 import traceback
+import warnings
 from pathlib import Path
 
 from . import serialize
@@ -57,6 +58,7 @@ DEMO_BROKEN = {
     "en": "This demo stopped: {error}{where}. {advice}",
     "ja": "このデモは途中で止まりました: {error}{where}。{advice}",
 }
+DEMO_WARNED = {"en": "NumPy warned in this demo: {warnings}.", "ja": "このデモで NumPy が警告しました: {warnings}。"}
 DEMO_WHERE = {"en": " in `{name}`{exercise}", "ja": " (`{name}`{exercise} の中)"}
 DEMO_EXERCISE = {"en": " (exercise {exercise})", "ja": " (課題 {exercise})"}
 DEMO_ADVICE = {
@@ -241,23 +243,30 @@ class DemoNote:
                 f'padding: 6px 10px; border-radius: 3px;">{html.escape(repr(self))}</div>')
 
 
-def run_demo(source: str, namespace: dict) -> object:
+def run_demo(source: str, namespace: dict, show_note=None) -> object:
     """Run a demo cell's code in ``namespace``; its last expression's value, as a cell would show it.
 
     An exception becomes a :class:`DemoNote` naming the exercise to finish (KeyboardInterrupt, from
-    an interrupted cell, still stops it).
+    an interrupted cell, still stops it). Warnings are collected and passed to ``show_note`` as one
+    short note, without the file paths Python's warning lines carry (paths of the grading machine,
+    in nbgrader's feedback); without ``show_note`` they are shown as usual.
     """
     tree = ast.parse(source)
     last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
     figures_before = _open_figures()
-    try:
-        exec(compile(tree, "<demo>", "exec"), namespace)  # noqa: S102 - the notebook's own demo cell
-        if last is not None:
-            return eval(compile(ast.Expression(last.value), "<demo>", "eval"), namespace)  # noqa: S307
-    except Exception as error:  # noqa: BLE001 - any failure of a demo is reported, not raised
-        _close_figures_except(figures_before)  # a half-drawn figure would only confuse
-        return DemoNote(demo_failure_message(error))
-    return None
+    with warnings.catch_warnings(record=show_note is not None) as caught:
+        try:
+            exec(compile(tree, "<demo>", "exec"), namespace)  # noqa: S102 - the notebook's own demo cell
+            value = None
+            if last is not None:
+                value = eval(compile(ast.Expression(last.value), "<demo>", "eval"), namespace)  # noqa: S307
+        except Exception as error:  # noqa: BLE001 - any failure of a demo is reported, not raised
+            _close_figures_except(figures_before)  # a half-drawn figure would only confuse
+            value = DemoNote(demo_failure_message(error))
+    if caught:
+        described = dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught)
+        show_note(DemoNote(DEMO_WARNED[language_or_default(None)].format(warnings="; ".join(described))))
+    return value
 
 
 def _open_figures() -> set:
@@ -281,6 +290,7 @@ def setup_notebook() -> None:
 
     def demo(line, cell):
         """%%demo: run this cell; if an exercise it uses is unfinished or raises, say which."""
-        return run_demo(shell.transform_cell(cell), shell.user_ns)  # shown as the cell's value
+        from IPython.display import display
+        return run_demo(shell.transform_cell(cell), shell.user_ns, display)  # shown as the cell's value
 
     shell.register_magic_function(demo, magic_kind="cell", magic_name="demo")

@@ -117,8 +117,9 @@ MISMATCH = {
 
 # Where in the outputs a mismatch is, in words: "element [2] of the result".
 OUTPUT_NAMES = {
-    "en": {"return": "the result", "yielded": "what it yields"},
-    "ja": {"return": "戻り値", "yielded": "yield した値"},
+    "en": {"return": "the result", "yielded": "what it yields", "value": "the value of your expression",
+           "answer": "your answer"},
+    "ja": {"return": "戻り値", "yielded": "yield した値", "value": "式の値", "answer": "解答"},
 }
 
 # The property summaries' labels (random components), in Japanese; English is the label itself.
