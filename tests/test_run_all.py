@@ -80,6 +80,9 @@ def test_run_all_with_every_answer_a_known_mistake_reaches_the_end(name):
     notebook = every_answer_a_mistake(released(name))
     execute(notebook, ROOT / "assignments" / name, env={**os.environ, "DLGRADE_LANG": "en"})
     assert_no_error_and_nothing_on_stderr(notebook)
+    for cell in notebook.cells:  # a demo's warnings come as one note, without the machine's file paths
+        if "demo" in cell.metadata.get("tags", []):
+            assert stderr(cell) == "", stderr(cell)[:300]
     for cell in visible_test_cells(notebook):
         score, maximum = determine_grade(cell)
         assert score < maximum, cell.source
@@ -97,3 +100,18 @@ def test_no_output_of_a_released_notebook_holds_a_traceback_through_the_checker(
             text = "\n".join(output.get("traceback", [])) + str(output.get("data", "")) + output.get("text", "")
             assert not any(part in text for part in CHECKER_FILES), text[:500]
             assert str(Path.home()) not in text and "/work/" not in text
+
+
+def test_a_demo_names_the_unfinished_exercise_and_the_broken_one():
+    from autograder.runtime import notebook
+    namespace = {}
+    exec("def sigmoid(x):\n    raise NotImplementedError()\n\ndef relu(x):\n    return x.shape[5]\n", namespace)
+    notebook.remember("activation.sigmoid", namespace["sigmoid"])
+    notebook.remember("activation.relu", namespace["relu"])
+    unfinished = repr(notebook.run_demo("import numpy as np\nsigmoid(np.zeros(3))", namespace))
+    assert "`sigmoid` (exercise activation.sigmoid)" in unfinished and "not finished yet" in unfinished
+    broken = repr(notebook.run_demo("import numpy as np\ny = relu(np.zeros(3))", namespace))
+    assert "IndexError" in broken and "`relu` (exercise activation.relu)" in broken
+    notes = []
+    value = notebook.run_demo("import numpy as np\nnp.exp(np.array([1000.0]))", namespace, notes.append)
+    assert value[0] == float("inf") and "overflow encountered in exp" in repr(notes[0]) and "/" not in repr(notes[0])
