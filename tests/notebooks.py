@@ -1,6 +1,7 @@
 """Helpers for the course tests: run notebooks, read what nbgrader would read from them."""
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -8,6 +9,11 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# Japanese text: a character of it, and a half-width space between two (a leftover of English emphasis,
+# "勾配の 和"; spaces around numbers and code stay).
+JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff、。]")
+STRAY_SPACE = re.compile(f"{JAPANESE.pattern} +{JAPANESE.pattern}")
 CELL_TIMEOUT = 120  # the course's nbgrader setting; a hang guard here, not a speed test
 
 

@@ -12,10 +12,10 @@ import pytest
 import autograder
 from autograder.registry import Case, load
 
-JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 # Japanese text has no spaces between words; a half-width space belongs only beside numbers,
 # code and latin symbols ("(2, 3) のバッチ", not "勾配の 和").
-SPACE_BETWEEN_JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff] +[\u3040-\u30ff\u4e00-\u9fff]")
+from notebooks import JAPANESE, STRAY_SPACE as SPACE_BETWEEN_JAPANESE
+
 TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 WORD = re.compile(r"[A-Za-z]{3,}")
 # Names of code that a label may quote as they are: NumPy and math functions, the constants NumPy

@@ -1,5 +1,4 @@
 """Registry-wide behaviour: every exercise is tested the same way."""
-import re
 from pathlib import Path
 
 import numpy as np
@@ -8,6 +7,8 @@ import pytest
 import autograder
 from autograder.registry import REGISTRY
 from autograder.gradcheck import relative_error
+
+from notebooks import STRAY_SPACE
 
 EXERCISES = autograder.exercises()
 
@@ -151,7 +152,6 @@ def test_every_derivative_and_backward_has_a_gradient_check(exercise_id):
     assert entry(exercise_id).gradient_check, f"{exercise_id} computes a derivative but has no gradient check"
 
 
-STRAY_SPACE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff] +[\u3040-\u30ff\u4e00-\u9fff]")
 
 
 @pytest.mark.parametrize("exercise_id", EXERCISES)

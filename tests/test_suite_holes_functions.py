@@ -8,7 +8,6 @@ import dataclasses
 import inspect
 import json
 import math
-import re
 
 import numpy as np
 import pytest
@@ -328,19 +327,7 @@ def test_relu_grad_conventions_match_autograd_and_differ_only_at_the_kink():
     assert convention(x)[~away].tolist() == [1.0]
 
 
-# 8. Japanese hints --------------------------------------------------------------------------------------
-
-JAPANESE = r"[\u3040-\u30ff\u3400-\u9fff、。]"
-MY_TOPICS = ("activation", "loss", "gradient", "network", "init", "data", "conv", "regularization")
-
-
-@pytest.mark.parametrize("exercise_id", [e for e in autograder.exercises() if e.split(".")[0] in MY_TOPICS])
-def test_japanese_hints_have_no_stray_spaces_and_say_窓(exercise_id):
-    for known in REGISTRY[exercise_id].mistakes:
-        stray = re.search(f"{JAPANESE} +{JAPANESE}", known.ja)
-        assert not stray, f"{known.id}: a half-width space inside Japanese: {stray.group(0)!r}"
-        assert "ウィンドウ" not in known.ja, f"{known.id}: one word for window, 窓"
-
+# 8. Japanese hints: tests/test_registry.py checks every exercise's (stray spaces, one word for window)
 
 # 9. keyword defaults and off-by-one counts ----------------------------------------------------------------
 
