@@ -103,7 +103,9 @@ def mistakes_named(course: Path, student: str, name: str) -> list[str]:
     named: dict[str, None] = {}
     for cell in nbformat.read(path, as_version=4).cells:
         for output in cell.get("outputs", []):
-            text = output.get("text") or output.get("evalue") or "\n".join(output.get("traceback", []))
+            # a report is display data (grade() shows it); printed text and errors are read too
+            text = output.get("data", {}).get("text/plain") or output.get("text") or output.get("evalue") \
+                or "\n".join(output.get("traceback", []))
             for exercise_id, mistake_id in MISTAKE_LINE.findall(text):
                 named[f"{exercise_id.split('.')[-1]}:{mistake_id}"] = None
     return list(named)

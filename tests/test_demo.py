@@ -43,3 +43,19 @@ def test_carol_makes_named_mistakes_and_dave_writes_correct_alternatives(noteboo
     for exercise_id, which in filter(None, dave):
         assert which == "alternative"
         assert autograder.check(exercise_id, demo.implementation(exercise_id, which)).passed
+
+
+def test_the_demo_table_reads_the_mistakes_a_graded_notebook_names(tmp_path):
+    """grade() shows its report as display data: the table must read it there."""
+    import nbformat
+    from autograder.runtime.notebook import ReportView
+
+    report = autograder.check("activation.sigmoid", demo.implementation("activation.sigmoid", "overflow"))
+    cell = nbformat.v4.new_code_cell('grade("activation.sigmoid", sigmoid)')
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/plain": repr(ReportView(report, 1.0))}),
+                    nbformat.v4.new_output("execute_result", data={"text/plain": str(report.score)}, execution_count=1)]
+    notebook = nbformat.v4.new_notebook(cells=[cell])
+    folder = tmp_path / "autograded" / "carol" / NAME
+    folder.mkdir(parents=True)
+    nbformat.write(notebook, str(folder / f"{NAME}.ipynb"))
+    assert demo.mistakes_named(tmp_path, "carol", NAME) == ["sigmoid:overflow"]
