@@ -4,6 +4,9 @@
     dlgrade list        every exercise id
     dlgrade release [--language en|ja]   release the course (solutions/ -> assignments/)
     dlgrade demo        release, then grade the bundled demo class and print the table
+    dlgrade grade ASSIGNMENT... [--student ID ...] [--workers N] [--timeout S] [--memory MB] [--force]
+                  [--scheduler ADDRESS] [--sandbox auto|required|off]
+                        grade nbgrader's submitted/ folder in sandboxed workers
 
 Exit status: 0 when the check passes, 1 when it fails (or the file cannot be loaded), 2 on bad usage
 (an unknown exercise, a missing file, a command outside a course folder). With ``--json`` every
@@ -96,7 +99,64 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="release the course, then grade the bundled demo class with "
                                             "nbgrader autograde and print its scores and mistakes")
     demo.add_argument("--dir", type=Path, default=None, help="where to grade the demo class (default: a new temporary folder)")
+    grade = commands.add_parser("grade", help="grade nbgrader's submitted/ folder: each submission's cells run in a "
+                                              "sandboxed worker, the checks here; results go to the gradebook, "
+                                              "autograded/ and results/")
+    grade.add_argument("assignments", nargs="+", metavar="ASSIGNMENT")
+    grade.add_argument("--student", action="append", default=None, metavar="ID",
+                       help="grade only this student (repeat for several)")
+    grade.add_argument("--workers", type=_positive_int, default=None,
+                       help="local worker processes (default: one per core)")
+    grade.add_argument("--timeout", type=_positive_float, default=30.0,
+                       help="wall-clock seconds per cell (default: 30); each check also has its own limit per case")
+    grade.add_argument("--memory", type=_positive_int, default=2048, metavar="MB",
+                       help="address space of each submission's process, in MB (default: 2048)")
+    grade.add_argument("--force", action="store_true", help="regrade submissions already graded")
+    grade.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="a Dask distributed scheduler (tcp://host:8786) to run the workers on")
+    grade.add_argument("--sandbox", choices=("auto", "required", "off"), default="auto",
+                       help="auto: bubblewrap where it runs, else the weaker mode (said plainly); "
+                            "required: refuse without bubblewrap; off: the weaker mode")
+    grade.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < value < 86400:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 86400 seconds: {text}")
+    return value
+
+
+def run_grade(args) -> int:
+    """``dlgrade grade``: exit 0 when every submission was graded, 1 when some had faults (their
+    cells score 0 and the summary says why), 2 on bad usage."""
+    from .grading import CourseProblem, Limits, SandboxUnavailable, grade_assignments
+
+    limits = Limits(cell_seconds=args.timeout, memory_bytes=args.memory * 2**20)
+    try:
+        summary = grade_assignments(None, args.assignments, students=args.student, workers=args.workers,
+                                    limits=limits, force=args.force, scheduler=args.scheduler,
+                                    sandbox=args.sandbox, progress=not args.quiet,
+                                    say=lambda text: print(text, file=sys.stderr))
+    except (CourseProblem, SandboxUnavailable) as error:
+        print(f"dlgrade grade: {error}", file=sys.stderr)
+        return 2
+    print(summary.text())
+    return 1 if summary.failed else 0
 
 
 def _unchecked(exercise: str | None, suite: str | None, error: str, message: str) -> dict:
@@ -167,6 +227,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo":
         from .demo import run
         return _course_command(lambda: print(run(folder=args.dir)))
+    if args.command == "grade":
+        status = []
+        return _course_command(lambda: status.append(run_grade(args))) or status[0]
     return run_check(args)
 
 

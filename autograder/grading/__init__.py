@@ -1,0 +1,134 @@
+"""``dlgrade grade``: grade nbgrader's ``submitted/`` folder in sandboxed, prewarmed workers.
+
+The grader (this process) is trusted: it holds the registry, the reference, the course secret and
+the gradebook. Workers are not: they run the students' cells in a sandbox and send back only plain
+data. The steps, in order:
+
+1. :class:`~.course.Course` — the course's folders and gradebook, from its ``nbgrader_config.py``.
+2. :func:`prepare_suites` — every graded exercise's visible and hidden suite, once per run.
+3. :func:`~.course.build_job` — each submission merged with the instructor's cells and planned
+   (:mod:`.plan`); submissions already graded with the same files are skipped unless ``force``.
+4. :mod:`.scheduler` — the jobs run on local workers or a Dask cluster (:mod:`.session` talks to
+   each worker and judges its replies).
+5. :mod:`.writer` — the autograded notebook, the gradebook rows and the JSON result of each
+   submission, committed one submission at a time.
+
+Layout: ``protocol`` (what crosses), ``worker`` (the untrusted side), ``sandbox`` (bubblewrap or the
+weaker mode), ``plan``, ``session``, ``scheduler``, ``writer``, ``course``.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from .course import Course, CourseProblem, build_job, release_language, source_cells
+from .plan import imports_of
+from .sandbox import Limits, SandboxUnavailable, choose_mode
+from .scheduler import WorkerSpec, run_locally, run_on_dask
+from .writer import (GradebookWriter, already_graded, autograded_notebook, result_document, write_autograded,
+                     write_result)
+
+__all__ = ["CourseProblem", "GradingSummary", "Limits", "SandboxUnavailable", "grade_assignments"]
+
+
+@dataclass
+class GradingSummary:
+    graded: int = 0                                   # submissions graded in this run
+    skipped: int = 0                                  # already graded with the same files
+    failed: list[tuple[str, str, str]] = field(default_factory=list)   # (student, assignment, reason)
+    seconds: float = 0.0
+    mode: str = ""                                    # "bubblewrap" or "weak"
+    notice: str = ""
+
+    def text(self) -> str:
+        lines = [f"dlgrade grade: {self.graded} submission{'s' * (self.graded != 1)} graded, {self.skipped} "
+                 f"already graded, {len(self.failed)} with faults, in {self.seconds:.1f} s "
+                 f"({'bubblewrap sandbox' if self.mode == 'bubblewrap' else 'weaker mode, no bubblewrap'})."]
+        for student, assignment, reason in self.failed:
+            lines.append(f"  {student}/{assignment}: {reason}")
+        return "\n".join(lines)
+
+
+def prepare_suites(exercise_ids) -> dict:
+    from ..registry import prepare
+    return {(exercise_id, suite): prepare(exercise_id, suite)
+            for exercise_id in exercise_ids for suite in ("visible", "hidden")}
+
+
+def _progress_bar(total: int, enabled: bool):
+    from tqdm import tqdm
+    return tqdm(total=total, desc="dlgrade grade", unit="submission", disable=not enabled, file=sys.stderr,
+                dynamic_ncols=True)
+
+
+def grade_assignments(course: Path | None, assignments: list[str], *, students: list[str] | None = None,
+                      workers: int | None = None, limits: Limits | None = None, force: bool = False,
+                      scheduler: str | None = None, sandbox: str = "auto", progress: bool = True,
+                      run_demos: str = "needed", say=print) -> GradingSummary:
+    """Grade every submission of ``assignments`` (see the module's docstring); returns the summary."""
+    start = time.monotonic()
+    course = Course.open(course)
+    mode, notice = choose_mode(sandbox)
+    if notice:
+        say(notice)
+    limits = limits or Limits()
+    writer = GradebookWriter(course.db_url, course.course_id)
+    try:
+        jobs, skipped, modules, exercise_ids = [], 0, {}, {}
+        for assignment in assignments:
+            notebooks = course.notebooks(assignment)
+            if not notebooks:
+                raise CourseProblem(f"no released notebook for {assignment!r} in {course.release}")
+            chosen = [s for s in course.students(assignment) if students is None or s in students]
+            for notebook in notebooks:
+                release = nbformat.read(course.release / assignment / f"{notebook}.ipynb", as_version=4)
+                sources = source_cells(writer.gradebook, assignment, notebook)
+                modules.update(dict.fromkeys(imports_of(release)))
+                for student in chosen:
+                    job = build_job(course, sources, release, student, assignment, notebook, run_demos)
+                    exercise_ids.update(dict.fromkeys(c.exercise_id for t in job.test_cells for c in t.calls))
+                    if not force and already_graded(course.root, job):
+                        skipped += 1
+                        continue
+                    jobs.append(job)
+        summary = GradingSummary(skipped=skipped, mode=mode, notice=notice)
+        if not jobs:
+            summary.seconds = time.monotonic() - start
+            return summary
+        suites = prepare_suites(exercise_ids)
+        spec = WorkerSpec(mode, tuple(modules), limits)
+        languages = {a: release_language(course, a) for a in assignments}
+        if scheduler:
+            outcomes = run_on_dask(jobs, suites, spec, scheduler, languages.get)
+        else:
+            count = workers or max(1, min(len(jobs), os.cpu_count() or 1))
+            outcomes = run_locally(jobs, suites, spec, count, languages.get)
+        with _progress_bar(len(jobs), progress) as bar:
+            for job, outcome in outcomes:
+                commit(course, writer, job, outcome)
+                summary.graded += 1
+                if outcome.status != "graded":
+                    summary.failed.append((job.student, job.assignment, outcome.reason or "failed"))
+                bar.update(1)
+        summary.seconds = time.monotonic() - start
+        return summary
+    finally:
+        writer.close()
+
+
+def commit(course: Course, writer: GradebookWriter, job, outcome) -> None:
+    """One submission's results, in the order that makes a re-run safe (see :mod:`.writer`)."""
+    notebook = None
+    if job.merged is not None:
+        notebook = autograded_notebook(job, outcome)
+        folder = course.autograded / job.student / job.assignment
+        write_autograded(folder / f"{job.notebook}.ipynb", notebook)
+        if job.timestamp:
+            (folder / "timestamp.txt").write_text(job.timestamp + "\n", encoding="utf-8")
+    scores = writer.write(job, notebook)
+    write_result(course.root, result_document(job, outcome, scores))

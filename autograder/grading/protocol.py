@@ -1,0 +1,260 @@
+"""What crosses between the grader and a worker: plain data only, JSON plus ``.npy`` blobs.
+
+A message is a JSON object (the header) followed by zero or more binary blobs, each an array
+saved by ``np.save(..., allow_pickle=False)``. On the wire::
+
+    8 bytes   header length H (big-endian)
+    H bytes   the header, UTF-8 JSON: {"kind": ..., ..., "blobs": [n1, n2, ...]}
+    n1 + n2 + ... bytes   the blobs, in order
+
+Values inside a header are tagged so that tuples, dicts with any hashable keys, arrays, NumPy
+scalars and the checker's :class:`Raised` survive the trip; anything else a student's code returns
+travels as an :class:`Opaque` carrying only its type's name. Decoding runs no code: it builds
+lists, dicts, strings, numbers and ``np.load(..., allow_pickle=False)`` arrays, and refuses anything
+else, so a hostile worker can send wrong data but never an object that acts.
+
+Standard library and NumPy only: this module is copied into the sandboxed worker.
+"""
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import select
+import struct
+import time
+
+import numpy as np
+
+from ..runtime.sandbox import Raised
+
+HEADER = struct.Struct(">Q")
+MAX_HEADER_BYTES = 64 * 2**20      # a header is case inputs and outputs in JSON, never this big honestly
+MAX_MESSAGE_BYTES = 1024 * 2**20   # header and blobs together
+MAX_DEPTH = 64                     # nesting of lists, tuples and dicts
+MAX_TEXT = 100_000                 # characters kept of any string sent by a worker
+
+
+class ProtocolError(Exception):
+    """A message that is not what the protocol allows: malformed, too big, or of a refused kind."""
+
+
+class ChannelClosed(ProtocolError):
+    """The other side closed the channel (a worker that exited or was killed)."""
+
+
+class ChannelTimeout(ProtocolError):
+    """No complete message arrived before the deadline."""
+
+
+class Opaque:
+    """A value of a type that does not cross: only its type's name does.
+
+    Compares equal to nothing and converts to no array, so a check of it fails as a check of the
+    original object of that type would, naming the type.
+    """
+
+    __slots__ = ()
+    type_name = "object"
+
+    def __repr__(self) -> str:
+        return f"<{self.type_name}>"
+
+
+_OPAQUE_TYPES: dict[str, type] = {}
+
+
+def opaque(type_name: str) -> Opaque:
+    """An :class:`Opaque` whose ``type(...).__name__`` is ``type_name`` (as the original's was)."""
+    type_name = str(type_name)[:100]
+    if type_name not in _OPAQUE_TYPES:
+        if len(_OPAQUE_TYPES) > 1000:  # a worker inventing names must not grow this for ever
+            type_name = "object"
+        _OPAQUE_TYPES.setdefault(type_name, type(type_name, (Opaque,), {"__slots__": (), "type_name": type_name}))
+    return _OPAQUE_TYPES[type_name]()
+
+
+# encoding -------------------------------------------------------------------------------------------
+
+def _save(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return buffer.getvalue()
+
+
+def encode_value(value, blobs: list[bytes], depth: int = 0):
+    """``value`` as JSON-ready data, its arrays appended to ``blobs``.
+
+    Types are read with ``type()``, which an object cannot fake (``isinstance`` follows a
+    ``__class__`` property); whatever is not plain data becomes an opaque type name.
+    """
+    kind = type(value)
+    if depth > MAX_DEPTH:
+        return {"t": "object", "type": "nested too deeply"}
+    if value is None or kind in (bool, str):
+        return value
+    if kind is int:
+        return value if -2**63 <= value < 2**63 else {"t": "object", "type": "int (too large)"}
+    if kind is float:
+        return value if math.isfinite(value) else {"t": "float", "v": repr(value)}
+    if issubclass(kind, (np.ndarray, np.generic)):
+        array = np.asarray(value)
+        if array.dtype.hasobject:
+            return {"t": "object", "type": f"ndarray of {array.dtype}" if issubclass(kind, np.ndarray) else kind.__name__}
+        blobs.append(_save(np.ascontiguousarray(array) if array.ndim else array))
+        return {"t": "ndarray" if issubclass(kind, np.ndarray) else "scalar", "blob": len(blobs) - 1}
+    if kind in (list, tuple):
+        return {"t": kind.__name__, "v": [encode_value(item, blobs, depth + 1) for item in value]}
+    if kind is dict:
+        return {"t": "dict", "k": [encode_value(key, blobs, depth + 1) for key in value],
+                "v": [encode_value(item, blobs, depth + 1) for item in value.values()]}
+    if kind is Raised:
+        return {"t": "raised", "type": value.type_name, "message": value.message, "where": value.where,
+                "messages": {str(k): str(v) for k, v in dict(value.messages).items()}}
+    return {"t": "object", "type": kind.__name__}
+
+
+def _text(value, what: str) -> str:
+    if type(value) is not str:
+        raise ProtocolError(f"{what}: expected a string")
+    return value[:MAX_TEXT]
+
+
+def decode_value(data, blobs: list[bytes], depth: int = 0):
+    """The value :func:`encode_value` encoded; raises :class:`ProtocolError` on anything else."""
+    if depth > MAX_DEPTH:
+        raise ProtocolError("value nested too deeply")
+    kind = type(data)
+    if data is None or kind in (bool, int, float):
+        return data
+    if kind is str:
+        return data[:MAX_TEXT]
+    if kind is not dict or type(data.get("t")) is not str:
+        raise ProtocolError(f"not an encoded value: {kind.__name__}")
+    tag = data["t"]
+    if tag in ("list", "tuple"):
+        items = data.get("v")
+        if type(items) is not list:
+            raise ProtocolError(f"{tag} without items")
+        decoded = [decode_value(item, blobs, depth + 1) for item in items]
+        return decoded if tag == "list" else tuple(decoded)
+    if tag == "dict":
+        keys, values = data.get("k"), data.get("v")
+        if type(keys) is not list or type(values) is not list or len(keys) != len(values):
+            raise ProtocolError("dict with mismatched keys and values")
+        result = {}
+        for key, item in zip(keys, values):
+            key = decode_value(key, blobs, depth + 1)
+            try:
+                hash(key)
+            except TypeError:
+                raise ProtocolError("dict key is not hashable") from None
+            result[key] = decode_value(item, blobs, depth + 1)
+        return result
+    if tag in ("ndarray", "scalar"):
+        index = data.get("blob")
+        if type(index) is not int or not 0 <= index < len(blobs):
+            raise ProtocolError("array refers to a missing blob")
+        try:
+            array = np.load(io.BytesIO(blobs[index]), allow_pickle=False)
+        except Exception as error:  # noqa: BLE001 - any malformed blob is a protocol error
+            raise ProtocolError(f"not an .npy array: {error}") from None
+        if type(array) is not np.ndarray:
+            raise ProtocolError("an .npy blob must hold one array")
+        return array[()] if tag == "scalar" else array
+    if tag == "float":
+        text = data.get("v")
+        if text not in ("nan", "inf", "-inf"):
+            raise ProtocolError("float tag holds a finite number")
+        return float(text)
+    if tag == "raised":
+        messages = data.get("messages") or {}
+        if type(messages) is not dict:
+            raise ProtocolError("raised: messages must be a dict")
+        return Raised(_text(data.get("type"), "raised type")[:200], _text(data.get("message", ""), "raised message"),
+                      _text(data.get("where", ""), "raised where"),
+                      {_text(k, "language")[:10]: _text(v, "message") for k, v in list(messages.items())[:10]})
+    if tag == "object":
+        return opaque(_text(data.get("type", "object"), "type name"))
+    raise ProtocolError(f"unknown value tag {tag!r}")
+
+
+# messages on a channel -------------------------------------------------------------------------------
+
+def pack(kind: str, **fields) -> bytes:
+    """One message: ``fields`` are encoded with :func:`encode_value` under ``"body"``."""
+    blobs: list[bytes] = []
+    header = {"kind": kind, "body": encode_value(fields, blobs)}
+    header["blobs"] = [len(blob) for blob in blobs]
+    text = json.dumps(header, allow_nan=False, ensure_ascii=False).encode("utf-8")
+    return b"".join([HEADER.pack(len(text)), text, *blobs])
+
+
+def unpack_header(text: bytes) -> tuple[str, dict, list[int]]:
+    try:
+        header = json.loads(text.decode("utf-8"), parse_constant=_refuse_constant)
+    except (UnicodeDecodeError, ValueError) as error:
+        raise ProtocolError(f"header is not JSON: {error}") from None
+    if type(header) is not dict or type(header.get("kind")) is not str:
+        raise ProtocolError("header without a kind")
+    sizes = header.get("blobs", [])
+    if type(sizes) is not list or not all(type(n) is int and n >= 0 for n in sizes):
+        raise ProtocolError("bad blob sizes")
+    if sum(sizes) + len(text) > MAX_MESSAGE_BYTES:
+        raise ProtocolError("message too large")
+    return header["kind"][:100], header.get("body"), sizes
+
+
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not allowed in a header")
+
+
+class Channel:
+    """Length-prefixed messages over a pair of file descriptors, with deadlines on reads."""
+
+    def __init__(self, read_fd: int, write_fd: int):
+        self.read_fd, self.write_fd = read_fd, write_fd
+        self._buffer = bytearray()
+
+    def send(self, kind: str, **fields) -> None:
+        self.send_packed(pack(kind, **fields))
+
+    def send_packed(self, message: bytes) -> None:
+        data = memoryview(message)
+        while data:
+            try:
+                written = os.write(self.write_fd, data)
+            except (BrokenPipeError, OSError) as error:
+                raise ChannelClosed(f"cannot write: {error}") from None
+            data = data[written:]
+
+    def _read_exactly(self, count: int, deadline: float | None) -> bytes:
+        while len(self._buffer) < count:
+            timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+            ready, _, _ = select.select([self.read_fd], [], [], timeout)
+            if not ready:
+                raise ChannelTimeout("no reply before the deadline")
+            try:
+                chunk = os.read(self.read_fd, max(65536, min(count - len(self._buffer), 2**24)))
+            except OSError as error:
+                raise ChannelClosed(f"cannot read: {error}") from None
+            if not chunk:
+                raise ChannelClosed("the other side closed the channel")
+            self._buffer += chunk
+        data = bytes(self._buffer[:count])
+        del self._buffer[:count]
+        return data
+
+    def receive(self, timeout: float | None = None) -> tuple[str, dict]:
+        """The next message as ``(kind, fields)``; raises ChannelTimeout after ``timeout`` seconds."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        (length,) = HEADER.unpack(self._read_exactly(HEADER.size, deadline))
+        if length > MAX_HEADER_BYTES:
+            raise ProtocolError("header too large")
+        kind, body, sizes = unpack_header(self._read_exactly(length, deadline))
+        blobs = [self._read_exactly(size, deadline) for size in sizes]
+        fields = decode_value(body, blobs) if body is not None else {}
+        if type(fields) is not dict or not all(type(key) is str for key in fields):
+            raise ProtocolError("message body must be a dict with string keys")
+        return kind, fields

@@ -1,0 +1,176 @@
+"""The one writer of results: the autograded notebook, the gradebook rows, the JSON result.
+
+Each submission is committed in this order, so that a run killed at any point and started again
+grades what is missing and nothing twice:
+
+1. the autograded notebook (``autograded/<student>/<assignment>/<notebook>.ipynb``), written to a
+   temporary file and renamed into place;
+2. the gradebook rows, through nbgrader's own ``Gradebook`` API as ``nbgrader autograde`` writes
+   them (scores from ``nbgrader.utils.determine_grade`` on the autograded cells, "No response."
+   comments on untouched answers), so the formgrader, ``generate_feedback`` and ``export`` work
+   unchanged;
+3. the JSON result (``results/<student>/<assignment>.json``), renamed into place last: it marks the
+   submission as done. A re-run skips a submission whose result names the same submitted files.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+import nbformat
+
+from .session import Job, SubmissionOutcome
+
+RESULTS_DIRECTORY = "results"
+RESULT_FORMAT = 1
+
+
+def atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with_suppressed_unlink(temporary)
+        raise
+
+
+def with_suppressed_unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def result_path(root: Path, student: str, assignment: str) -> Path:
+    return root / RESULTS_DIRECTORY / student / f"{assignment}.json"
+
+
+def already_graded(root: Path, job: Job) -> bool:
+    path = result_path(root, job.student, job.assignment)
+    try:
+        result = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return result.get("format") == RESULT_FORMAT and result.get("digest") == job.digest
+
+
+def autograded_notebook(job: Job, outcome: SubmissionOutcome) -> nbformat.NotebookNode:
+    """The merged notebook with each test cell's outputs as the student would see them, and each
+    cell that raised with its error (the words only)."""
+    notebook = nbformat.reads(json.dumps(job.merged), as_version=4)  # joins the sources' lines again
+    by_index = {cell.index: cell for cell in outcome.cells}
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type != "code":
+            continue
+        if index in by_index:
+            cell.outputs = [nbformat.from_dict(output) for output in by_index[index].outputs]
+        elif index in outcome.cell_errors:
+            error = outcome.cell_errors[index]
+            text = error.describe()
+            cell.outputs = [nbformat.v4.new_output("error", ename=error.type_name, evalue=error.message,
+                                                   traceback=[text])]
+    return notebook
+
+
+def write_autograded(path: Path, notebook: nbformat.NotebookNode) -> None:
+    atomic_write(path, nbformat.writes(notebook))
+
+
+class GradebookWriter:
+    """nbgrader's gradebook, open for the whole run, one transaction per submission."""
+
+    def __init__(self, db_url: str, course_id: str | None):
+        from nbgrader.api import Gradebook
+        self.gradebook = Gradebook(db_url, course_id) if course_id else Gradebook(db_url)
+
+    def close(self) -> None:
+        self.gradebook.close()
+
+    def write(self, job: Job, notebook: nbformat.NotebookNode | None) -> dict[str, tuple[float | None, float]]:
+        """The submission's rows, as ``nbgrader autograde`` writes them; returns grade id ->
+        (auto score, max score), the auto score None for a written answer a person must grade.
+
+        ``notebook`` is the autograded notebook; None when the submission could not be read, which
+        scores every cell 0, as nbgrader does for a missing notebook.
+        """
+        from nbgrader.api import MissingEntry
+        from nbgrader.utils import compute_checksum, determine_grade, is_grade, is_solution, is_task
+
+        gb = self.gradebook
+        gb.update_or_create_student(job.student)
+        with warnings.catch_warnings():
+            # nbgrader's add_submission builds its rows before adding them to the session, and
+            # SQLAlchemy's autoflush says so (nbgrader autograde prints the same warning).
+            warnings.filterwarnings("ignore", message=".*not in session.*")
+            if job.timestamp:
+                gb.update_or_create_submission(job.assignment, job.student, timestamp=job.timestamp)
+            else:
+                gb.update_or_create_submission(job.assignment, job.student)
+        scores: dict[str, tuple[float | None, float]] = {}
+        submitted = gb.find_submission_notebook(job.notebook, job.assignment, job.student)
+        if notebook is None:
+            for grade in submitted.grades:
+                grade.auto_score, grade.needs_manual_grade = 0, False
+                scores[grade.cell.name] = (0.0, float(grade.max_score))
+            gb.db.commit()
+            return scores
+        for cell in notebook.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            grade_id = meta.get("grade_id")
+            if not grade_id:
+                continue
+            try:
+                if is_grade(cell):
+                    grade = gb.find_grade(grade_id, job.notebook, job.assignment, job.student)
+                    grade.auto_score, _ = determine_grade(cell)
+                    grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
+                    scores[grade_id] = (grade.auto_score, float(grade.max_score))
+                if is_solution(cell) or is_task(cell):
+                    comment = gb.find_comment(grade_id, job.notebook, job.assignment, job.student)
+                    unchanged = meta.get("checksum") == compute_checksum(cell) and not is_task(cell)
+                    comment.auto_comment = "No response." if unchanged else None
+            except MissingEntry:
+                continue
+        gb.db.commit()
+        return scores
+
+
+def result_document(job: Job, outcome: SubmissionOutcome,
+                    auto_scores: dict[str, tuple[float | None, float]]) -> dict:
+    """The JSON result of one submission (see the module's docstring): the scores are the
+    gradebook's, so the JSON and the gradebook never disagree."""
+    cells = []
+    for cell in outcome.cells:
+        score = auto_scores.get(cell.grade_id, (cell.score, cell.max_score))[0]
+        cells.append({"grade_id": cell.grade_id, "exercise": cell.exercise, "suite": cell.suite,
+                      "score": score, "max_score": cell.max_score, "cases_passed": cell.cases_passed,
+                      "cases": cell.cases, "mistake": cell.mistake, "message": cell.message,
+                      "status": cell.status, "seconds": round(cell.seconds, 4)})
+    graded_ids = {cell.grade_id for cell in outcome.cells}
+    for grade_id, (score, max_score) in auto_scores.items():  # written answers: for a person to grade
+        if grade_id not in graded_ids:
+            cells.append({"grade_id": grade_id, "exercise": None, "suite": None, "score": score,
+                          "max_score": max_score, "cases_passed": 0, "cases": 0, "mistake": None, "message": "",
+                          "status": "manual" if score is None else "blank", "seconds": 0.0})
+    return {
+        "format": RESULT_FORMAT, "student": job.student, "assignment": job.assignment, "notebook": job.notebook,
+        "digest": job.digest, "status": outcome.status, "reason": outcome.reason,
+        "score": sum(float(c["score"] or 0.0) for c in cells),
+        "max_score": sum(float(c["max_score"] or 0.0) for c in cells),
+        "seconds": round(outcome.seconds, 4), "restored": job.restored, "skipped_demo_cells": job.skipped_demos,
+        "worker": outcome.worker, "cells": cells,
+    }
+
+
+def write_result(root: Path, document: dict) -> Path:
+    path = result_path(root, document["student"], document["assignment"])
+    atomic_write(path, json.dumps(document, ensure_ascii=False, indent=1, default=str) + "\n")
+    return path
