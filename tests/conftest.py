@@ -4,3 +4,16 @@ import os
 os.environ.setdefault("DLGRADE_SECRET", "tests-course-secret")
 
 pytest_plugins = ["pytester"]
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def released_template(tmp_path_factory):
+    """A function giving a course folder with the named assignments released into its gradebook,
+    made once per session (copy it with grading.course_copy before grading in it)."""
+    from grading import released_course
+
+    folder = tmp_path_factory.mktemp("released") / "course"
+    return lambda *names: released_course(folder, list(names))
