@@ -1,6 +1,6 @@
 """Who runs the jobs: this machine's cores, or a Dask distributed cluster.
 
-Locally, one thread per worker drives one sandboxed worker process. With ``--scheduler ADDRESS``
+Locally, one judge process per worker drives one sandboxed worker process. With ``--scheduler ADDRESS``
 each job is a Dask task: the Dask worker that runs it starts (once, then keeps) a sandboxed worker
 of its own, talks to it exactly as the local threads do, and returns the outcome as plain data.
 Either way the results come back to the one grader process, which alone writes them.
@@ -8,7 +8,6 @@ Either way the results come back to the one grader process, which alone writes t
 from __future__ import annotations
 
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -66,39 +65,52 @@ def lost(job: Job, reason: str) -> SubmissionOutcome:
     return SubmissionOutcome(job.student, job.assignment, job.notebook, "failed", reason, cells)
 
 
+# Local judges ------------------------------------------------------------------------------------------
+#
+# Judging is Python that holds the GIL (comparing outputs, naming mistakes), so each local worker is
+# driven from its own trusted process, forked from the grader after the suites are prepared (the
+# children inherit them; nothing is pickled but the jobs and their outcomes, between trusted
+# processes). Each judge and its sandboxed worker take turns, so a pair keeps about one core busy.
+
+_JUDGE: dict = {}
+
+
+def _start_judge(spec: WorkerSpec, code_folder: Path) -> None:
+    from multiprocessing.util import Finalize
+    slot = WorkerSlot(spec, code_folder)
+    _JUDGE["slot"] = slot
+    Finalize(slot, slot.close, exitpriority=10)  # the judge's sandboxed worker goes with it
+
+
+def _judge(job: Job, language: str | None) -> SubmissionOutcome:
+    return _JUDGE["slot"].grade(job, _JUDGE["suites"], language)
+
+
 def run_locally(jobs: Iterable[Job], suites, spec: WorkerSpec, workers: int,
                 language_of: Callable[[str], str | None]) -> Iterator[tuple[Job, SubmissionOutcome]]:
-    """Grade ``jobs`` on ``workers`` local workers; yields (job, outcome) as each finishes."""
+    """Grade ``jobs`` with ``workers`` local judge processes, each with its own sandboxed worker;
+    yields (job, outcome) as each finishes."""
+    import multiprocessing
+    import shutil
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
     code_folder = worker_code_folder()
-    local = threading.local()
-    slots: list[WorkerSlot] = []
-    lock = threading.Lock()
-
-    def slot() -> WorkerSlot:
-        if not hasattr(local, "slot"):
-            local.slot = WorkerSlot(spec, code_folder)
-            with lock:
-                slots.append(local.slot)
-        return local.slot
-
-    def grade(job: Job) -> tuple[Job, SubmissionOutcome]:
-        return job, slot().grade(job, suites, language_of(job.assignment))
-
+    _JUDGE["suites"] = suites  # inherited by the forked judges
     try:
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dlgrade-worker") as pool:
-            futures = [pool.submit(grade, job) for job in jobs]
-            yield from _as_completed(futures)
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_start_judge, initargs=(spec, code_folder)) as pool:
+            futures = {pool.submit(_judge, job, language_of(job.assignment)): job for job in jobs}
+            for future in as_completed(futures):
+                job = futures[future]
+                try:
+                    outcome = future.result()
+                except BrokenProcessPool as error:  # a judge that died: never a student's doing
+                    outcome = lost(job, f"the grader's judge process died ({error})")
+                yield job, outcome
     finally:
-        for each in slots:
-            each.close()
-        import shutil
+        _JUDGE.pop("suites", None)
         shutil.rmtree(code_folder, ignore_errors=True)
-
-
-def _as_completed(futures: list[Future]):
-    from concurrent.futures import as_completed
-    for future in as_completed(futures):
-        yield future.result()
 
 
 # Dask --------------------------------------------------------------------------------------------------

@@ -90,6 +90,9 @@ class GradebookWriter:
     def __init__(self, db_url: str, course_id: str | None):
         from nbgrader.api import Gradebook
         self.gradebook = Gradebook(db_url, course_id) if course_id else Gradebook(db_url)
+        # Committing each submission would otherwise expire every row the session holds, and the
+        # next submission would reload the assignment's cells one query at a time.
+        self.gradebook.db.expire_on_commit = False
 
     def close(self) -> None:
         self.gradebook.close()
@@ -101,7 +104,7 @@ class GradebookWriter:
         ``notebook`` is the autograded notebook; None when the submission could not be read, which
         scores every cell 0, as nbgrader does for a missing notebook.
         """
-        from nbgrader.api import MissingEntry
+        from nbgrader.api import BaseCell, Comment, Grade
         from nbgrader.utils import compute_checksum, determine_grade, is_grade, is_solution, is_task
 
         gb = self.gradebook
@@ -114,31 +117,33 @@ class GradebookWriter:
                 gb.update_or_create_submission(job.assignment, job.student, timestamp=job.timestamp)
             else:
                 gb.update_or_create_submission(job.assignment, job.student)
-        scores: dict[str, tuple[float | None, float]] = {}
         submitted = gb.find_submission_notebook(job.notebook, job.assignment, job.student)
-        if notebook is None:
-            for grade in submitted.grades:
+        # The submission's rows with their cells' names in two queries, not several per cell
+        # (gb.find_grade and find_comment look each one up from the assignment down).
+        with gb.db.no_autoflush:
+            grades = {name: grade for grade, name in gb.db.query(Grade, BaseCell.name)
+                      .join(BaseCell, Grade.cell_id == BaseCell.id).filter(Grade.notebook_id == submitted.id)}
+            comments = {name: comment for comment, name in gb.db.query(Comment, BaseCell.name)
+                        .join(BaseCell, Comment.cell_id == BaseCell.id).filter(Comment.notebook_id == submitted.id)}
+        max_scores = {cell.grade_id: cell.points for cell in job.test_cells}
+        scores: dict[str, tuple[float | None, float]] = {}
+        if notebook is None:  # as nbgrader autograde does for a missing notebook
+            for name, grade in grades.items():
                 grade.auto_score, grade.needs_manual_grade = 0, False
-                scores[grade.cell.name] = (0.0, float(grade.max_score))
+                scores[name] = (0.0, max_scores.get(name, float(grade.max_score)))
             gb.db.commit()
             return scores
-        for cell in notebook.cells:
+        for cell in notebook.cells:  # as nbgrader's SaveAutoGrades does, cell by cell
             meta = cell.metadata.get("nbgrader", {})
             grade_id = meta.get("grade_id")
-            if not grade_id:
-                continue
-            try:
-                if is_grade(cell):
-                    grade = gb.find_grade(grade_id, job.notebook, job.assignment, job.student)
-                    grade.auto_score, _ = determine_grade(cell)
-                    grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
-                    scores[grade_id] = (grade.auto_score, float(grade.max_score))
-                if is_solution(cell) or is_task(cell):
-                    comment = gb.find_comment(grade_id, job.notebook, job.assignment, job.student)
-                    unchanged = meta.get("checksum") == compute_checksum(cell) and not is_task(cell)
-                    comment.auto_comment = "No response." if unchanged else None
-            except MissingEntry:
-                continue
+            if is_grade(cell) and grade_id in grades:
+                grade = grades[grade_id]
+                grade.auto_score, points = determine_grade(cell)
+                grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
+                scores[grade_id] = (grade.auto_score, points)
+            if (is_solution(cell) or is_task(cell)) and grade_id in comments:
+                unchanged = meta.get("checksum") == compute_checksum(cell) and not is_task(cell)
+                comments[grade_id].auto_comment = "No response." if unchanged else None
         gb.db.commit()
         return scores
 
