@@ -105,6 +105,22 @@ def _is_allowed_import(module_name: str) -> bool:
 
 
 @functools.lru_cache(maxsize=None)
+def usable_index(exercise_id: str, which: str) -> int | None:
+    """The first implementation of ``which`` (``"alternative"`` or a mistake id) that can be written as
+    a self-contained cell: the one the demo class writes. None when there is none."""
+    for index in itertools.count():
+        try:
+            implementation(exercise_id, which, index)
+        except IndexError:
+            return None
+        try:
+            implementation_source(exercise_id, which, "_", index)
+        except NotSelfContained:
+            continue
+        return index
+
+
+@functools.lru_cache(maxsize=None)
 def _parsed(filename: str):
     """(tree, UTF-8 bytes, offset of each line's start, parent of every node) of a source file:
     AST columns count UTF-8 bytes, so edits are made on the bytes."""
@@ -392,8 +408,22 @@ class _Cell:
             first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
             text = _dedent(_render(data, starts[first - 1], offset(node.end_lineno, node.end_col_offset), edits),
                            node.col_offset)
+        for module in _imported_modules(node):
+            if _is_course(module) or not _is_allowed_import(module):
+                raise NotSelfContained(f"{obj.__qualname__} imports {module}, neither numpy nor the standard library")
         self.blocks.append(("def", text))
         return name
+
+
+def _imported_modules(node: ast.AST) -> list[str]:
+    """The modules that import statements anywhere inside ``node`` name (a relative import as ".")."""
+    found = []
+    for inner in ast.walk(node):
+        if isinstance(inner, ast.Import):
+            found += [alias.name for alias in inner.names]
+        elif isinstance(inner, ast.ImportFrom):
+            found.append("." if inner.level else inner.module or ".")
+    return found
 
 
 _BUILTIN = object()
@@ -610,6 +640,46 @@ def role_of(student: str, assignment: str, names: list[str]) -> str:
     raise KeyError(f"{student!r} is not in the demo class")
 
 
+def answer_choices(role: str, exercise_ids: list[str], seed: str = "") -> list:
+    """What a student of ``role`` writes in each answer cell of a notebook grading ``exercise_ids``
+    (in order): ``"correct"``, ``"blank"``, ``"alternative"``, ``("mistake", id)``, ``"lying"`` or
+    ``"peeking"``. ``seed`` fixes a mixture's draws (the student and the assignment)."""
+    registry = load()
+    draw = random.Random(f"dlgrade-demo/{seed}")  # a str seed is hashed with SHA-512: the same draws every run
+    chosen = []
+    for position, exercise_id in enumerate(exercise_ids):
+        entry = registry[exercise_id]
+        mistakes = [("mistake", m.id) for m in entry.mistakes if usable_index(exercise_id, m.id) is not None]
+        alternative = ["alternative"] if usable_index(exercise_id, "alternative") is not None else []
+        if role in ("correct", "written-answers", "hostile-os-exit", "hostile-hidden-tests-deleted"):
+            choice = "correct"
+        elif role == "mistakes-every-other":
+            choice = mistakes[0] if position % 2 == 0 and mistakes else "correct"
+        elif role == "alternatives":
+            choice = "alternative" if alternative else "correct"
+        elif role.startswith("mistake-"):
+            k = int(role.removeprefix("mistake-"))
+            choice = mistakes[k - 1] if len(mistakes) >= k else "correct"
+        elif role == "mixture":
+            choice = draw.choice(["correct", "blank", *(["mistake"] if mistakes else []), *alternative])
+            if choice == "mistake":
+                choice = draw.choice(mistakes)
+        elif role == "partial":
+            choice = "correct" if position < (len(exercise_ids) + 1) // 2 else "blank"
+        elif role == "hostile-allclose":
+            choice = mistakes[0] if mistakes else "blank"
+        elif role == "hostile-lying-object":
+            choice = "lying" if entry.candidate_kind == "function" else "blank"
+        elif role == "hostile-peeks":
+            choice = "peeking"
+        elif role in ("blank", "hostile-grade-rebound", "hostile-test-cell-edited"):
+            choice = "blank"
+        else:
+            raise ValueError(f"unknown role {role!r}")
+        chosen.append(choice)
+    return chosen
+
+
 def submission(role: str, released, solution, seed: str = "", language: str = "ja") -> nbformat.NotebookNode:
     """The released notebook as a student of ``role`` hands it in.
 
@@ -620,48 +690,19 @@ def submission(role: str, released, solution, seed: str = "", language: str = "j
     solutions = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in solution.cells}
     registry = load()
     answers = _answers(notebook)
-    draw = random.Random(f"dlgrade-demo/{seed}")  # str seeds are hashed with SHA-512: the same draws every run
-
-    def correct(index):
-        return _strip_markers(solutions[notebook.cells[index].metadata["nbgrader"]["grade_id"]])
-
-    for position, (index, exercise_id, name) in enumerate(answers):
-        cell, entry = notebook.cells[index], registry[exercise_id]
-        if role in ("correct", "written-answers", "hostile-os-exit", "hostile-hidden-tests-deleted"):
-            cell.source = correct(index)
-        elif role == "mistakes-every-other":
-            cell.source = (implementation_source(exercise_id, entry.mistakes[0].id, name)
-                           if position % 2 == 0 and entry.mistakes else correct(index))
-        elif role == "alternatives":
-            cell.source = (implementation_source(exercise_id, "alternative", name)
-                           if entry.test_implementations else correct(index))
-        elif role.startswith("mistake-"):
-            k = int(role.removeprefix("mistake-"))
-            cell.source = (implementation_source(exercise_id, entry.mistakes[k - 1].id, name)
-                           if len(entry.mistakes) >= k else correct(index))
-        elif role == "mixture":
-            choices = ["correct", "blank"] + ["mistake"] * bool(entry.mistakes) \
-                + ["alternative"] * bool(entry.test_implementations)
-            choice = draw.choice(choices)
-            if choice == "correct":
-                cell.source = correct(index)
-            elif choice == "mistake":
-                cell.source = implementation_source(exercise_id, draw.choice(entry.mistakes).id, name)
-            elif choice == "alternative":
-                cell.source = implementation_source(exercise_id, "alternative", name)
-        elif role == "partial":
-            if position < (len(answers) + 1) // 2:
-                cell.source = correct(index)
-        elif role == "hostile-allclose":
-            if entry.mistakes:
-                cell.source = implementation_source(exercise_id, entry.mistakes[0].id, name)
-        elif role == "hostile-lying-object":
-            if entry.candidate_kind == "function":
-                cell.source = LYING_ANSWER.format(name=name)
-        elif role == "hostile-peeks":
-            cell.source = _peeking_answer(entry, name)
-        elif role not in ("blank", "hostile-grade-rebound", "hostile-test-cell-edited"):
-            raise ValueError(f"unknown role {role!r}")
+    choices = answer_choices(role, [exercise_id for _, exercise_id, _ in answers], seed)
+    for (index, exercise_id, name), choice in zip(answers, choices):
+        cell = notebook.cells[index]
+        if choice == "correct":
+            cell.source = _strip_markers(solutions[cell.metadata["nbgrader"]["grade_id"]])
+        elif choice == "alternative":
+            cell.source = implementation_source(exercise_id, "alternative", name, usable_index(exercise_id, "alternative"))
+        elif choice == "lying":
+            cell.source = LYING_ANSWER.format(name=name)
+        elif choice == "peeking":
+            cell.source = _peeking_answer(registry[exercise_id], name)
+        elif choice != "blank":
+            cell.source = implementation_source(exercise_id, choice[1], name, usable_index(exercise_id, choice[1]))
     if role in ("correct", "written-answers"):
         for index in _written_cells(notebook):
             cell = notebook.cells[index]
@@ -765,7 +806,7 @@ def build_class(course: Path, names: list[str]) -> dict[str, dict[str, str]]:
         for student in STUDENTS:
             role = role_of(student, name, names)
             manifest[student][name] = role
-            notebook = submission(role, released, solution, seed=f"{student}/{name}",
+            notebook = submission(role, released, solution, seed=_seed(student, name),
                                   language=WRITING_STUDENTS.get(student, "ja"))
             folder = course / "submitted" / student / name
             folder.mkdir(parents=True, exist_ok=True)
@@ -874,15 +915,40 @@ def table(course: Path, names: list[str]) -> str:
         if role.startswith("hostile-"):
             lines.append(f"  {student:8s} {name:22s} {role:30s} {score:6.2f} / {top:5.1f}  {status}")
     if failed:
-        lines += ["", "not graded: " + ", ".join(f"{s}/{n} ({rows[(s, n)][2]})" for s, n in failed[:6])
+        reasons = {key: (graded.get(key) or {}).get("reason") or rows[key][2] for key in failed}
+        lines += ["", "not graded: " + ", ".join(f"{s}/{n} ({reasons[(s, n)][:60]})" for s, n in failed[:6])
                   + (f" and {len(failed) - 6} more" if len(failed) > 6 else "")]
-    planted = {m for (s, n), row in rows.items() if manifest[s][n].startswith("mistake-") for m in row[3]}
-    lines += ["", f"known mistakes named in the mistake-k submissions: {len(planted)} distinct (exercise:mistake)"]
+    planted = planted_mistakes(course, names, manifest)
+    missed = [f"{s}/{n} {m}" for (s, n), made in planted.items() if rows[(s, n)][2] == "graded"
+              for m in sorted(made - set(rows[(s, n)][3]))]
+    total = sum(len(made) for made in planted.values())
+    lines += ["", f"known mistakes (exercise:mistake) made in the answers: {total}, "
+                  f"named by the checks: {total - len(missed)}"
+                  + (f"; not named: {', '.join(missed[:4])}" + (f" and {len(missed) - 4} more" if len(missed) > 4 else "")
+                     if missed else "")]
     manual = sum(manual_points(course, name) for name in names)
     if manual:
         lines.append(f"(maximum scores include {manual:g} points of written answers, scored once a person "
                      f"grades them in the formgrader)")
     return "\n".join(lines)
+
+
+def planted_mistakes(course: Path, names: list[str], manifest: dict) -> dict[tuple[str, str], set[str]]:
+    """(student, assignment) -> the known mistakes (``exercise:mistake``) its answer cells make."""
+    planted = {}
+    for name in names:
+        released = nbformat.read(Path(course) / "assignments" / name / f"{name}.ipynb", as_version=4)
+        exercise_ids = [exercise_id for _, exercise_id, _ in _answers(released)]
+        for student, roles in manifest.items():
+            if name in roles:
+                choices = answer_choices(roles[name], exercise_ids, _seed(student, name))
+                planted[(student, name)] = {f"{e.split('.')[-1]}:{c[1]}" for e, c in zip(exercise_ids, choices)
+                                            if isinstance(c, tuple)}
+    return planted
+
+
+def _seed(student: str, name: str) -> str:
+    return f"{student}/{name}"
 
 
 def _role_order(role: str):
