@@ -530,6 +530,7 @@ def _dedent(text: str, indent: int) -> str:
 
 # the class ----------------------------------------------------------------------------------------
 
+README_ROLES = {"alice": "correct", "bob": "blank", "carol": "mistakes-every-other", "dave": "alternatives"}
 MISTAKE_STUDENTS = ("erin", "frank", "grace", "heidi", "ivan", "judy", "ken")  # the k-th: mistake k
 MIXTURE_STUDENTS = ("laura", "mallory", "niaj", "olivia", "peggy", "quinn")
 PARTIAL_STUDENTS = ("rupert", "sybil")
@@ -553,7 +554,7 @@ HOSTILE_ROLES = {
     "hostile-os-exit": "os._exit(0) in the middle answer cell; answers correct",
     "hostile-peeks": "tries `import reference` and reading ../../solutions/; answers only what that finds",
 }
-STUDENTS = ("alice", "bob", "carol", "dave", *MISTAKE_STUDENTS, *MIXTURE_STUDENTS, *PARTIAL_STUDENTS,
+STUDENTS = (*README_ROLES, *MISTAKE_STUDENTS, *MIXTURE_STUDENTS, *PARTIAL_STUDENTS,
             *WRITING_STUDENTS, *HOSTILE)
 MANIFEST = "demo_class.json"
 QUIZZES = ("day1_quiz", "day2_quiz")
@@ -621,9 +622,8 @@ def _strip_markers(source: str) -> str:
 
 def role_of(student: str, assignment: str, names: list[str]) -> str:
     """What ``student`` does in ``assignment`` (the manifest's entry)."""
-    fixed = {"alice": "correct", "bob": "blank", "carol": "mistakes-every-other", "dave": "alternatives"}
-    if student in fixed:
-        return fixed[student]
+    if student in README_ROLES:
+        return README_ROLES[student]
     if student in MISTAKE_STUDENTS:
         return f"mistake-{MISTAKE_STUDENTS.index(student) + 1}"
     if student in MIXTURE_STUDENTS:
@@ -681,11 +681,13 @@ def answer_choices(role: str, exercise_ids: list[str], seed: str = "") -> list:
 
 
 def submission(role: str, released, solution, seed: str = "", language: str = "ja") -> nbformat.NotebookNode:
-    """The released notebook as a student of ``role`` hands it in.
+    """The released notebook as a student of ``role`` (or one of the README's students, by name)
+    hands it in.
 
     ``seed`` fixes a mixture's draws (the student and assignment); ``language`` is that of the written
     answers of a ``written-answers`` role.
     """
+    role = README_ROLES.get(role, role)
     notebook = nbformat.from_dict(json.loads(json.dumps(released)))
     solutions = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in solution.cells}
     registry = load()
@@ -739,6 +741,12 @@ LYING_ANSWER = '''class Agreeable:
 
 def {name}(*args, **kwargs):
     return Agreeable(args[0] if args else 0.0)'''
+
+
+def _bound(name: str, exercise_id: str, which: str) -> str:
+    """An answer cell defining ``name`` as the registry implementation ``which`` (for tests that fill a
+    notebook with known mistakes)."""
+    return implementation_source(exercise_id, which, name, usable_index(exercise_id, which) or 0)
 
 
 def _peeking_answer(entry, name: str) -> str:
