@@ -58,6 +58,8 @@ COURSE_PACKAGES = ("reference", "autograder")  # what a submission may not impor
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 BUILTIN_NAMES = frozenset(dir(builtins))
+# Names the notebooks' setup cell binds: a copied helper must not shadow them.
+SETUP_NAMES = frozenset({"plt", "grade", "set_language", "setup_notebook", "check", "assert_check"})
 
 
 class NotSelfContained(ValueError):
@@ -66,7 +68,8 @@ class NotSelfContained(ValueError):
 
 def implementation(exercise_id: str, which: str, index: int = 0):
     """A registry implementation: ``"reference"``, ``"alternative"`` (``test_implementations[index]``),
-    ``"convention"`` (``accepted_conventions[index]``) or a mistake id (its ``implementations[index]``)."""
+    ``"convention"`` (``accepted_conventions[index]``), ``"wrong"`` (``wrong_implementations[index]``) or
+    a mistake id (its ``implementations[index]``)."""
     entry = load()[exercise_id]
     if which == "reference":
         return entry.reference
@@ -74,10 +77,12 @@ def implementation(exercise_id: str, which: str, index: int = 0):
         return entry.test_implementations[index]
     if which == "convention":
         return entry.accepted_conventions[index]
+    if which == "wrong":
+        return entry.wrong_implementations[index]
     for known in entry.mistakes:
         if known.id == which:
             return known.implementations[index]
-    raise KeyError(f"{exercise_id}: no implementation {which!r} (reference, alternative, convention or a mistake id)")
+    raise KeyError(f"{exercise_id}: no implementation {which!r} (reference, alternative, convention, wrong or a mistake id)")
 
 
 def implementation_source(exercise_id: str, which: str, name: str, index: int = 0) -> str:
@@ -244,7 +249,8 @@ class _Cell:
         """A module-level name for ``key``: ``preferred`` unless another definition (or a builtin) has it."""
         candidates = itertools.chain([preferred, f"_{preferred}"], (f"_{preferred}{i}" for i in itertools.count(2)))
         for candidate in candidates:
-            if candidate not in self.taken and candidate not in BUILTIN_NAMES and not keyword.iskeyword(candidate):
+            if candidate not in self.taken and candidate not in BUILTIN_NAMES | SETUP_NAMES \
+                    and not keyword.iskeyword(candidate):
                 self.taken.add(candidate)
                 self.names[key] = candidate
                 return candidate
@@ -371,6 +377,14 @@ class _Cell:
                                       offset(expression.end_lineno, expression.end_col_offset), text))
         else:
             base_nodes = set()
+            # a default computed from the factory's locals (``def f(x, A=A)`` in a factory) is written as its value
+            for expression, (argument, value) in _defaults(node, obj):
+                names = [n.id for n in ast.walk(expression) if isinstance(n, ast.Name)]
+                if any(n not in cells and n not in scope and n not in BUILTIN_NAMES for n in names):
+                    base_nodes.update(ast.walk(expression))
+                    edits.append((offset(expression.lineno, expression.col_offset),
+                                  offset(expression.end_lineno, expression.end_col_offset),
+                                  self._literal(value, argument)))
         for use in _free_names(node):
             if use in base_nodes:
                 continue
@@ -442,6 +456,17 @@ def _look_up(name: str, cells: dict, scope: dict, owner):
         return _BUILTIN
     raise NotSelfContained(f"{owner.__qualname__} reads {name!r}, which is neither a closure variable, a global "
                            f"nor a builtin (a local of the function that made it)")
+
+
+def _defaults(node, function) -> list:
+    """(default expression, (argument name, the value it gave)) for each default of ``function``."""
+    positional = [*node.args.posonlyargs, *node.args.args][len(node.args.posonlyargs) + len(node.args.args)
+                                                           - len(node.args.defaults):]
+    pairs = [(e, (a.arg, v)) for e, a, v in zip(node.args.defaults, positional, function.__defaults__ or ())]
+    keywords = function.__kwdefaults__ or {}
+    pairs += [(e, (a.arg, keywords[a.arg])) for e, a in zip(node.args.kw_defaults, node.args.kwonlyargs)
+              if e is not None and a.arg in keywords]
+    return pairs
 
 
 def _closure(function) -> dict:

@@ -147,12 +147,13 @@ def test_what_has_no_source_to_copy_is_refused():
 
 
 def test_only_implementations_that_import_a_third_party_module_cannot_be_written_as_a_cell():
-    """Every other registry implementation (other indices, every alternative and convention) runs as a
-    cell; the ones refused are those that need e.g. scipy, which a submission cannot count on."""
+    """Every other registry implementation (other indices, every alternative, convention and wrong
+    implementation) runs as a cell; the ones refused are those that need e.g. scipy, which a submission cannot count on."""
     refused = []
     for exercise_id, entry in load().items():
         options = [("alternative", i) for i in range(len(entry.test_implementations))]
         options += [("convention", i) for i in range(len(entry.accepted_conventions))]
+        options += [("wrong", i) for i in range(len(entry.wrong_implementations))]
         options += [(known.id, i) for known in entry.mistakes for i in range(len(known.implementations))]
         for which, index in options:
             try:

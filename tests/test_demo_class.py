@@ -291,3 +291,35 @@ def test_building_the_class_twice_writes_identical_files(course, names, manifest
     second = {p.relative_to(again): p.read_bytes() for p in again.glob("submitted/**/*.ipynb")}
     assert first == second
     assert (course / "demo_class.json").read_bytes() == (again / "demo_class.json").read_bytes()
+
+
+def test_run_grades_the_built_class_with_the_grading_engine_and_prints_its_results(tmp_path, monkeypatch):
+    """``run`` hands the course folder and every assignment to ``grade_assignments`` (faked here: it
+    writes each submission's JSON result, 2 of 8 points), exports, and the table shows those scores."""
+    import subprocess
+    import sys
+    import types
+
+    root = copy_course(tmp_path / "root")
+    calls = []
+
+    def grade_assignments(course, names, progress=True):
+        calls.append((course, list(names)))
+        for folder in sorted(course.glob("submitted/*/*")):
+            result = {"student": folder.parent.name, "assignment": folder.name, "status": "graded", "reason": None,
+                      "score": 2.0, "max_score": 8.0, "seconds": 0.1, "cells": []}
+            path = course / "results" / folder.parent.name / f"{folder.name}.json"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(result), encoding="utf-8")
+        return types.SimpleNamespace(graded=len(list(course.glob("submitted/*/*"))), failed=[], seconds=1.0)
+
+    monkeypatch.setitem(sys.modules, "autograder.grading", types.SimpleNamespace(grade_assignments=grade_assignments))
+    monkeypatch.setattr(release, "release", lambda *args, **kwargs: [])  # the committed release is current
+    monkeypatch.setattr(release, "nbgrader", lambda *args: subprocess.CompletedProcess(args, 0, "", ""))
+    messages = []
+    text = demo.run(root, tmp_path / "graded", progress=messages.append)
+    names = release.assignment_names(root)
+    assert calls == [(tmp_path / "graded", names)]
+    assert f"{len(demo.STUDENTS) * len(names)} submissions ({len(demo.STUDENTS) * len(names)} graded, 0 not)" in text
+    assert next(line for line in text.splitlines() if line.startswith("correct ")).split()[-1] == "25.0%"
+    assert any(m.startswith(f"graded {len(demo.STUDENTS) * len(names)} submissions") for m in messages)
