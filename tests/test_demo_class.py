@@ -63,7 +63,8 @@ def answer_cells(notebook):
 
 def solution_answer(course, name, grade_id):
     """The solution notebook's cell, the BEGIN/END SOLUTION marker lines removed."""
-    cell = next(c for c in read(course, "solutions", name, f"{name}.ipynb").cells if nbgrader_meta(c).get("grade_id") == grade_id)
+    cells = read(course, "solutions", name, f"{name}.ipynb").cells
+    cell = next(c for c in cells if nbgrader_meta(c).get("grade_id") == grade_id)
     return "\n".join(line for line in cell.source.splitlines() if "### BEGIN SOLUTION" not in line
                      and "### END SOLUTION" not in line)
 
@@ -125,7 +126,8 @@ def test_the_manifest_is_written_beside_the_submissions(course, manifest):
 
 
 def test_every_known_mistake_of_the_released_notebooks_is_made_in_some_submission(course, names, answers):
-    expected = {(exercise_id, known.id) for name in names for exercise_id in release.exercises_in(course / "assignments" / name)
+    expected = {(exercise_id, known.id) for name in names
+                for exercise_id in release.exercises_in(course / "assignments" / name)
                 for known in load()[exercise_id].mistakes}
     made = {(exercise_id, kind[1]) for cells in answers.values() for exercise_id, kind in cells if isinstance(kind, tuple)}
     missing = sorted(expected - made)
@@ -207,7 +209,8 @@ def test_some_students_write_the_quizzes_written_answers_in_japanese_or_english(
                 assert cell.source.strip() and cell.source != original.source
                 assert not STRAY_SPACE.search(cell.source), cell.source
                 written.setdefault(student, []).append(cell.source)
-    assert {"day1_quiz", "day2_quiz"} <= {n for roles in manifest.values() for n, r in roles.items() if r == "written-answers"}
+    quizzes_written = {n for roles in manifest.values() for n, r in roles.items() if r == "written-answers"}
+    assert {"day1_quiz", "day2_quiz"} <= quizzes_written
     languages = {"ja" if all(JAPANESE.search(text) for text in texts) else
                  "en" if not any(JAPANESE.search(text) for text in texts) else "mixed" for texts in written.values()}
     assert languages == {"ja", "en"}
