@@ -20,6 +20,14 @@ SIGMOID_OVERFLOW = "def sigmoid(x):\n    return 1 / (1 + np.exp(-x))\n"   # a kn
 RELU_DERIVATIVE = "def relu(x):\n    return np.where(x > 0, 1.0, 0.0)\n"
 
 
+STEP_WITH_IMPORTS = """import fractions, numpy.random, numpy.polynomial
+
+def step(x):
+    assert fractions.Fraction(1, 2) > 0 and numpy.random.default_rng(0) is not None
+    return np.where(np.asarray(x) > 0, 1.0, 0.0)
+"""
+
+
 def partly_wrong():
     return with_answer(with_answer(solved(NAME), "activation-sigmoid", SIGMOID_OVERFLOW),
                        "activation-relu", RELU_DERIVATIVE)
@@ -32,7 +40,8 @@ def template(released_template):
 
 @pytest.fixture(scope="module")
 def graded_class(template, tmp_path_factory):
-    """day1_forward with a correct, a blank and a partly wrong student, and four faulty ones."""
+    """day1_forward with a correct, a blank and a partly wrong student, four faulty ones, and one whose
+    answer imports modules."""
     course = course_copy(template, tmp_path_factory.mktemp("class") / "course")
     submit(course, "correct", NAME, solved(NAME))
     submit(course, "blank", NAME, blank(NAME))
@@ -41,6 +50,8 @@ def graded_class(template, tmp_path_factory):
     submit(course, "empty-file", NAME, raw=b"")
     submit(course, "wrong-name", NAME, solved(NAME), filename="my_work.ipynb")
     submit(course, "exits", NAME, with_answer(solved(NAME), "activation-relu", "import os\nos._exit(3)"))
+    # modules no cell imported before: the sandboxed child (another uid) must still reach them
+    submit(course, "imports", NAME, with_answer(solved(NAME), "activation-step", STEP_WITH_IMPORTS))
     summary = grade(course, [NAME])
     return course, summary
 
@@ -82,7 +93,12 @@ def test_os_exit_in_an_answer_costs_the_cells_after_it_and_the_run_goes_on(grade
     assert scores["activation-sigmoid-hidden"] == (2.0, "passed")  # before the exit
     assert scores["activation-relu-visible"] == (0.0, "crashed")
     assert "exited (status 3)" in graded["reason"]
-    assert summary.graded == 7
+    assert summary.graded == 8
+
+
+def test_an_answer_may_import_modules_no_other_cell_imported(graded_class):
+    course, _ = graded_class
+    assert cell_scores(course, "imports", NAME) == cell_scores(course, "correct", NAME)
 
 
 def test_the_autograded_notebook_shows_each_report_and_nbgrader_reads_the_same_scores(graded_class):
@@ -116,7 +132,7 @@ def test_a_second_run_grades_nothing_again_and_force_regrades(graded_class):
     course, _ = graded_class
     before = gradebook_rows(course)
     again = grade(course, [NAME])
-    assert again.graded == 0 and again.skipped == 7
+    assert again.graded == 0 and again.skipped == 8
     forced = grade(course, [NAME], students=["correct"], force=True)
     assert forced.graded == 1 and gradebook_rows(course) == before
 

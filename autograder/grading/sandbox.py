@@ -141,7 +141,14 @@ def bubblewrap_command(code_folder: Path) -> list[str]:
             command += ["--ro-bind", str(path), f"/{name}"]
     for path in ("/etc/ld.so.cache", "/etc/localtime", "/etc/alternatives"):
         command += ["--ro-bind-try", path, path]
+    made = set()
     for root in _python_roots():
+        # bubblewrap makes a bound path's missing parents mode 0700: the dropped uid could not
+        # reach the Python environment below them (/root/.pyenv/..., a venv under /work)
+        for parent in reversed(Path(root).parents[:-1]):
+            if str(parent) not in made:
+                command += ["--perms", "0755", "--dir", str(parent)]
+                made.add(str(parent))
         command += ["--ro-bind", root, root]
     command += ["--ro-bind", str(code_folder), WORKER_ROOT]
     cache = _font_cache()

@@ -89,23 +89,51 @@ class Report:
 
 # 1. validate ---------------------------------------------------------------------------------------
 
-def validate_candidate(prepared: PreparedSuite, candidate, language: str) -> str | None:
+@dataclass(frozen=True)
+class CandidateFacts:
+    """What validation needs to know about a candidate, as plain data.
+
+    Computed beside the candidate (:func:`describe_candidate`): in the checker's own process, or in a
+    grading worker, which sends only these facts to the grader, never the object itself.
+    """
+
+    is_class: bool
+    is_routine: bool
+    is_callable: bool
+    is_none: bool
+    is_plain_value: bool      # an int, float, str, list, tuple or dict
+    type_name: str
+    summary: str              # messages.summarise_value(candidate)
+
+
+def describe_candidate(candidate) -> CandidateFacts:
+    return CandidateFacts(
+        is_class=inspect.isclass(candidate),
+        is_routine=inspect.isroutine(candidate),
+        is_callable=callable(candidate),
+        is_none=candidate is None,
+        is_plain_value=isinstance(candidate, (int, float, str, list, tuple, dict)),
+        type_name=type(candidate).__name__,
+        summary=messages.summarise_value(candidate),
+    )
+
+
+def validate_candidate(prepared: PreparedSuite, facts: CandidateFacts, language: str) -> str | None:
     """A message when the candidate cannot be checked at all (not defined, an instance...)."""
     text = messages.TEXT[language]
     if prepared.candidate_kind == "class":
-        if inspect.isclass(candidate):
+        if facts.is_class:
             return None
-        if candidate is not None and not inspect.isroutine(candidate) \
-                and not isinstance(candidate, (int, float, str, list, tuple, dict)):
-            return text["instance"].format(exercise=prepared.exercise_id, name=type(candidate).__name__)
+        if not facts.is_none and not facts.is_routine and not facts.is_plain_value:
+            return text["instance"].format(exercise=prepared.exercise_id, name=facts.type_name)
         return text["not-callable"].format(exercise=prepared.exercise_id, what=text["what-class"],
-                                           got=messages.summarise_value(candidate))
+                                           got=facts.summary)
     if prepared.candidate_kind == "value":
-        return text["unanswered"].format(exercise=prepared.exercise_id) if candidate is None else None
-    if callable(candidate):
+        return text["unanswered"].format(exercise=prepared.exercise_id) if facts.is_none else None
+    if facts.is_callable:
         return None
     return text["not-callable"].format(exercise=prepared.exercise_id, what=text["what-function"],
-                                       got=messages.summarise_value(candidate))
+                                       got=facts.summary)
 
 
 # 2. execute ----------------------------------------------------------------------------------------
@@ -302,10 +330,23 @@ def compose_message(prepared: PreparedSuite, results: list[CaseResult], mistake:
 def run_suite(prepared: PreparedSuite, candidate, language: str | None = None,
               total_time: float = 60.0) -> Report:
     """Check ``candidate`` on every case of ``prepared``; never raises because of the candidate."""
+    def run_here(case: PreparedCase, time_limit: float) -> Execution:
+        return execute_case(prepared, case, candidate, time_limit)
+
+    return run_prepared(prepared, describe_candidate(candidate), run_here, language, total_time)
+
+
+def run_prepared(prepared: PreparedSuite, facts: CandidateFacts, run_case, language: str | None = None,
+                 total_time: float = 60.0) -> Report:
+    """The steps above, with the candidate run by ``run_case(case, time_limit) -> Execution``.
+
+    :func:`run_suite` runs it in this process; the grader (``autograder.grading``) runs it in a
+    sandboxed worker and judges here what comes back.
+    """
     language = messages.language_or_default(language)
-    problem = validate_candidate(prepared, candidate, language)
+    problem = validate_candidate(prepared, facts, language)
     if problem:
-        unanswered = prepared.candidate_kind == "value" and candidate is None
+        unanswered = prepared.candidate_kind == "value" and facts.is_none
         return Report(prepared.exercise_id, prepared.suite, False, 0.0, None, problem, [], unanswered)
     results = []
     remaining = total_time
@@ -315,7 +356,7 @@ def run_suite(prepared: PreparedSuite, candidate, language: str | None = None,
             # It looped once; running it again would only spend the class's time: the case fails.
             execution = Execution({"raised": timed_out})
         else:
-            execution = execute_case(prepared, case, candidate, max(0.5, min(prepared.time_limit, remaining)))
+            execution = run_case(case, max(0.5, min(prepared.time_limit, remaining)))
             remaining -= execution.seconds
             if execution.outputs.get("raised") == Raised("Timeout"):
                 timed_out = execution.outputs["raised"]
@@ -330,4 +371,5 @@ def run_suite(prepared: PreparedSuite, candidate, language: str | None = None,
     return Report(prepared.exercise_id, prepared.suite, score == 1.0, score, mistake, message, results, unfinished)
 
 
-__all__ = ["PreparedCase", "PreparedSuite", "Report", "CaseResult", "run_suite", "Raised"]
+__all__ = ["CandidateFacts", "PreparedCase", "PreparedSuite", "Report", "CaseResult", "describe_candidate",
+           "run_prepared", "run_suite", "Raised"]
