@@ -1,5 +1,7 @@
-"""End to end with nbgrader itself: release, synthetic students, autograde, feedback, export."""
+"""End to end with nbgrader itself: release, synthetic students, autograde, feedback, export; and
+`dlgrade grade` on the same class, cell by cell equal."""
 import csv
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -11,7 +13,8 @@ from autograder import release as releasing
 from autograder.registry import load
 from autograder.runtime.calls import grade_calls
 
-from notebooks import (answer_cells, assignment_names, copy_course, is_test_cell, nbgrader_meta, read,
+from grading import grade, gradebook_rows
+from notebooks import (ROOT, answer_cells, assignment_names, copy_course, is_test_cell, nbgrader_meta, read,
                        read_copy, with_answers_from)
 
 ASSIGNMENTS = assignment_names()
@@ -88,19 +91,53 @@ def graded_course(tmp_path_factory):
                     cell.source = MISTAKES[nbgrader_meta(cell)["grade_id"]][2]
         else:  # a known mistake in every other exercise, correct answers elsewhere
             mistaken = demo.submission("carol", release, source)
-        submissions[name] = {"correct": correct, "blank": release, "mistaken": mistaken}
+        submissions[name] = {"correct": correct, "blank": release, "mistaken": mistaken,
+                             "alternatives": demo.submission("alternatives", release, source)}
+        for k in range(1, most_mistakes(name) + 1):  # student k makes the k-th mistake of each exercise
+            submissions[name][f"mistake-{k}"] = demo.submission(f"mistake-{k}", release, source)
         if name.endswith("_quiz"):
             submissions[name]["wrong_choices"] = every_choice_wrong(correct)
+            submissions[name]["written"] = demo.submission("written-answers", release, source)
         for student, notebook in submissions[name].items():
             folder = course / "submitted" / student / name
             folder.mkdir(parents=True)
             nbformat.write(notebook, str(folder / f"{name}.ipynb"))
+    # the same class, before nbgrader touches it, for dlgrade grade
+    shutil.copytree(course, course.parent / "dlgrade-course")
+    for name in ASSIGNMENTS:
         nbgrader(course, "autograde", name)
+    for name in ASSIGNMENTS:
         nbgrader(course, "generate_feedback", name)
     nbgrader(course, "export")
     with open(course / "grades.csv", newline="") as handle:
         grades = {(row["student_id"], row["assignment"]): row for row in csv.DictReader(handle)}
     return course, submissions, grades
+
+
+def most_mistakes(name: str) -> int:
+    """The most known mistakes any exercise of assignment ``name`` has."""
+    registry = load()
+    return max(len(registry[e].mistakes) for e in releasing.exercises_in(ROOT / "assignments" / name))
+
+
+@pytest.fixture(scope="module")
+def dlgraded_course(graded_course):
+    """The same class graded by dlgrade grade, in a copy made before nbgrader autograde ran."""
+    course = graded_course[0].parent / "dlgrade-course"
+    summary = grade(course, ASSIGNMENTS)
+    return course, summary
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_dlgrade_grade_records_every_per_cell_score_nbgrader_autograde_records(graded_course, dlgraded_course, name):
+    """Correct, blank, partly wrong, every known mistake, the alternatives, written answers: the same
+    gradebook rows (auto score, manual score, needs manual grade) for every cell of every student."""
+    nbgrader_rows = {row for row in gradebook_rows(graded_course[0]) if row[1] == name}
+    dlgrade_rows = {row for row in gradebook_rows(dlgraded_course[0]) if row[1] == name}
+    students = {row[0] for row in nbgrader_rows}
+    assert len(students) == len(graded_course[1][name]) >= 5 and nbgrader_rows
+    assert dlgrade_rows == nbgrader_rows, sorted(dlgrade_rows ^ nbgrader_rows)[:6]
+    assert not [failed for failed in dlgraded_course[1].failed if failed[1] == name]
 
 
 def points_of(notebook, autograded_only=False) -> float:

@@ -63,7 +63,7 @@ def prepare_suites(exercise_ids) -> dict:
 def _progress_bar(total: int, enabled: bool):
     from tqdm import tqdm
     return tqdm(total=total, desc="dlgrade grade", unit="submission", disable=not enabled, file=sys.stderr,
-                dynamic_ncols=True)
+                dynamic_ncols=True, mininterval=0.5)
 
 
 def grade_assignments(course: Path | None, assignments: list[str], *, students: list[str] | None = None,
