@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from .course import CourseProblem
 from .sandbox import Limits, WorkerProcess, worker_code_folder
-from .session import Job, SubmissionOutcome, WorkerLost, grade_job
+from .session import CellOutcome, Job, SubmissionOutcome, WorkerLost, error_outputs, grade_job
 
 RETRIES_AFTER_WORKER_LOSS = 1   # a worker killed from outside costs a retry, not the submission
 
@@ -60,8 +61,12 @@ class WorkerSlot:
 
 
 def lost(job: Job, reason: str) -> SubmissionOutcome:
-    from .session import CellOutcome
-    cells = [CellOutcome(t.grade_id, t.index, t.points, 0.0, "crashed", message=reason) for t in job.test_cells]
+    """A submission no worker could grade: every test cell 0, with an error output, since nbgrader
+    gives a test cell without one its full points."""
+    cells = [CellOutcome(t.grade_id, t.index, t.points, 0.0, "crashed",
+                         exercise=t.calls[0].exercise_id if t.calls else None,
+                         suite=t.calls[0].suite if t.calls else None,
+                         message=reason, outputs=error_outputs("NotGraded", reason)) for t in job.test_cells]
     return SubmissionOutcome(job.student, job.assignment, job.notebook, "failed", reason, cells)
 
 
@@ -114,36 +119,140 @@ def run_locally(jobs: Iterable[Job], suites, spec: WorkerSpec, workers: int,
 
 
 # Dask --------------------------------------------------------------------------------------------------
+#
+# The cluster's Dask workers must have the course's package (the same version) and, in the
+# bubblewrap mode, bubblewrap; they judge the replies of their sandboxed workers as the local
+# threads do, so they hold the prepared suites (hidden ones included) while the run lasts.
 
-_DASK_SLOTS: dict[tuple, WorkerSlot] = {}
-_DASK_LOCK = threading.Lock()
+DASK_CONNECT_SECONDS = 30.0         # to reach the scheduler before giving up
 
 
-def grade_on_dask_worker(job: Job, suites, spec: WorkerSpec, language: str | None) -> SubmissionOutcome:
-    """A Dask task: grade ``job`` on this Dask worker's own sandboxed worker (one per thread)."""
-    key = (threading.get_ident(), spec)
-    with _DASK_LOCK:
-        slot = _DASK_SLOTS.get(key)
-        if slot is None:
-            slot = _DASK_SLOTS[key] = WorkerSlot(spec, worker_code_folder())
-    return slot.grade(job, suites, language)
+class DaskUnavailable(CourseProblem):
+    """The Dask scheduler cannot be reached, or it dropped the run: the results written so far stay,
+    and a new run grades the rest. (A :class:`CourseProblem`, so ``dlgrade grade`` says it in a line.)"""
+
+
+class _GradingWorkers:
+    """A Dask worker plugin (:class:`GradingWorkers`): this run's sandboxed workers on one Dask
+    worker, one per thread that runs tasks, each started on first use.
+
+    They are stopped, and their code folder removed, on ``teardown``: when the grader unregisters
+    the plugin at the end of the run, or when the Dask worker shuts down (an ``atexit`` hook covers
+    a worker process that exits without closing its plugins).
+    """
+
+    idempotent = False
+
+    def __init__(self, spec: WorkerSpec):
+        self.spec = spec
+
+    def setup(self, worker=None) -> None:
+        import atexit
+        self.lock = threading.Lock()
+        self.slots: dict[int, WorkerSlot] = {}
+        self.code_folder: Path | None = None
+        self.unavailable = ""
+        if self.spec.mode == "bubblewrap":
+            from .sandbox import bubblewrap_status
+            available, reason = bubblewrap_status()
+            # never a silent downgrade to the weaker mode on one machine of the cluster
+            self.unavailable = "" if available else f"bubblewrap cannot run on this Dask worker: {reason}"
+        atexit.register(self.teardown)
+
+    def slot(self) -> WorkerSlot:
+        """The calling thread's slot."""
+        with self.lock:
+            if self.code_folder is None:
+                self.code_folder = worker_code_folder()
+            key = threading.get_ident()
+            if key not in self.slots:
+                self.slots[key] = WorkerSlot(self.spec, self.code_folder)
+            return self.slots[key]
+
+    def teardown(self, worker=None) -> None:
+        import atexit
+        import shutil
+        atexit.unregister(self.teardown)
+        with self.lock:
+            slots, self.slots = list(self.slots.values()), {}
+            folder, self.code_folder = self.code_folder, None
+        for each in slots:
+            each.close()
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _grading_workers_class() -> type:
+    """GradingWorkers: :class:`_GradingWorkers` as a Dask ``WorkerPlugin``, made on first use so that
+    only runs with ``--scheduler`` import Dask."""
+    cls = globals().get("GradingWorkers")
+    if cls is None:
+        from distributed import WorkerPlugin
+        cls = type("GradingWorkers", (_GradingWorkers, WorkerPlugin),
+                   {"__module__": __name__, "__doc__": _GradingWorkers.__doc__})
+        globals()["GradingWorkers"] = cls
+    return cls
+
+
+def __getattr__(name: str):
+    # how pickle finds GradingWorkers by name, on the Dask workers too
+    if name == "GradingWorkers":
+        return _grading_workers_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def grade_on_dask_worker(job: Job, suites, plugin: str, language: str | None) -> SubmissionOutcome:
+    """A Dask task: grade ``job`` on the sandboxed worker this Dask worker thread keeps in the run's
+    :class:`GradingWorkers` plugin (registered under the name ``plugin``)."""
+    from distributed import get_worker
+    workers = get_worker().plugins.get(plugin)
+    if workers is None:
+        raise RuntimeError(f"the grading plugin {plugin!r} is not registered on this Dask worker")
+    if workers.unavailable:
+        return lost(job, workers.unavailable)
+    return workers.slot().grade(job, suites, language)
 
 
 def run_on_dask(jobs: Iterable[Job], suites, spec: WorkerSpec, address: str,
                 language_of: Callable[[str], str | None]) -> Iterator[tuple[Job, SubmissionOutcome]]:
-    """Grade ``jobs`` as tasks on the Dask cluster at ``address``; yields (job, outcome) as they finish."""
+    """Grade ``jobs`` as tasks on the Dask cluster at ``address``; yields (job, outcome) as they finish.
+
+    The suites are scattered to every Dask worker once; each job travels once, in its task. A task
+    that fails (its Dask worker died on every try, or raised) costs its submission only; a scheduler
+    that drops the run raises :class:`DaskUnavailable`, leaving the rest ungraded rather than failed.
+    """
+    import uuid
+    from concurrent.futures import CancelledError
+
     from distributed import Client, as_completed
 
-    with Client(address, set_as_default=False) as client:
-        shared = client.scatter(suites, broadcast=True)
+    run = f"dlgrade-{uuid.uuid4().hex[:12]}"       # this run's keys and plugin, apart from any other's
+    try:
+        client = Client(address, set_as_default=False, timeout=DASK_CONNECT_SECONDS)
+    except (OSError, TimeoutError) as error:
+        raise DaskUnavailable(f"cannot reach the Dask scheduler at {address}: {error}") from None
+    futures = []
+    try:
+        client.register_plugin(_grading_workers_class()(spec), name=run)
+        [shared] = client.scatter([suites], broadcast=True, hash=False)
         jobs = list(jobs)
-        futures = {client.submit(grade_on_dask_worker, job, shared, spec, language_of(job.assignment),
-                                 pure=False, key=f"dlgrade-{job.assignment}-{job.student}-{job.digest[:12]}"): job
-                   for job in jobs}
-        for future in as_completed(futures):
-            job = futures[future]
+        keys = [f"{run}-{job.assignment}-{job.student}-{job.notebook}" for job in jobs]
+        futures = [client.submit(grade_on_dask_worker, job, shared, run, language_of(job.assignment),
+                                 key=key, pure=False) for job, key in zip(jobs, keys)]
+        job_of = {future.key: job for future, job in zip(futures, jobs)}
+        for future in as_completed(futures, loop=client.loop):  # not the default client's
+            job = job_of[future.key]
             try:
                 outcome = future.result()
-            except Exception as error:  # noqa: BLE001 - a Dask worker that died: this job only
+            except CancelledError:
+                raise DaskUnavailable(f"the Dask scheduler at {address} dropped the run") from None
+            except Exception as error:  # noqa: BLE001 - the task's failure: this submission only
                 outcome = lost(job, f"the Dask task failed: {type(error).__name__}: {error}")
             yield job, outcome
+    finally:
+        try:
+            client.cancel(futures)
+            client.unregister_worker_plugin(run)  # stops this run's sandboxed workers on every Dask worker
+        except Exception:  # noqa: BLE001 - a scheduler already gone has no plugin left to remove
+            pass
+        client.close()
