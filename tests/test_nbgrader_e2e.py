@@ -36,22 +36,23 @@ def nbgrader(course: Path, *arguments: str) -> None:
 
 def expected_points(submission, source) -> float:
     """What nbgrader should record for ``submission``: autograder.check on its own answers, test cell
-    by test cell of the SOURCE notebook (autograde restores the hidden tests from it): score × points,
-    0 for a cell that raises (score 0)."""
+    by test cell of the SOURCE notebook (autograde restores the hidden tests from it), in the
+    notebook's order (a later answer may redefine a name an earlier check used): score × points."""
     namespace: dict = {}
     exec(compile(submission.cells[0].source, "setup", "exec"), namespace)  # imports
-    for cell in answer_cells(submission):
-        try:
-            exec(compile(cell.source, nbgrader_meta(cell)["grade_id"], "exec"), namespace)
-        except NotImplementedError:
-            pass
+    answers = {nbgrader_meta(c)["grade_id"]: c.source for c in answer_cells(submission)}
     total = 0.0
     for cell in source.cells:
-        if not is_test_cell(cell):
-            continue
-        for call in grade_calls(cell.source):
-            report = autograder.check(call.exercise_id, namespace.get(call.name), suite=call.suite)
-            total += report.score * float(nbgrader_meta(cell)["points"])
+        grade_id = nbgrader_meta(cell).get("grade_id")
+        if grade_id in answers:
+            try:
+                exec(compile(answers[grade_id], grade_id, "exec"), namespace)
+            except NotImplementedError:
+                pass
+        elif is_test_cell(cell):
+            for call in grade_calls(cell.source):
+                report = autograder.check(call.exercise_id, namespace.get(call.name), suite=call.suite)
+                total += report.score * float(nbgrader_meta(cell)["points"])
     return total
 
 

@@ -130,5 +130,5 @@ def commit(course: Course, writer: GradebookWriter, job, outcome) -> None:
         write_autograded(folder / f"{job.notebook}.ipynb", notebook)
         if job.timestamp:
             (folder / "timestamp.txt").write_text(job.timestamp + "\n", encoding="utf-8")
-    scores = writer.write(job, notebook)
+    scores = writer.write(job, notebook, outcome)
     write_result(course.root, result_document(job, outcome, scores))

@@ -97,7 +97,8 @@ class GradebookWriter:
     def close(self) -> None:
         self.gradebook.close()
 
-    def write(self, job: Job, notebook: nbformat.NotebookNode | None) -> dict[str, tuple[float | None, float]]:
+    def write(self, job: Job, notebook: nbformat.NotebookNode | None,
+              outcome: SubmissionOutcome | None = None) -> dict[str, tuple[float | None, float]]:
         """The submission's rows, as ``nbgrader autograde`` writes them; returns grade id ->
         (auto score, max score), the auto score None for a written answer a person must grade.
 
@@ -126,6 +127,9 @@ class GradebookWriter:
             comments = {name: comment for comment, name in gb.db.query(Comment, BaseCell.name)
                         .join(BaseCell, Comment.cell_id == BaseCell.id).filter(Comment.notebook_id == submitted.id)}
         max_scores = {cell.grade_id: cell.points for cell in job.test_cells}
+        # What the grader judged; a test cell never records more (nbgrader would give full points to
+        # a test cell whose outputs went missing).
+        judged = {cell.grade_id: cell.score for cell in outcome.cells} if outcome else {}
         scores: dict[str, tuple[float | None, float]] = {}
         if notebook is None:  # as nbgrader autograde does for a missing notebook
             for name, grade in grades.items():
@@ -139,6 +143,8 @@ class GradebookWriter:
             if is_grade(cell) and grade_id in grades:
                 grade = grades[grade_id]
                 grade.auto_score, points = determine_grade(cell)
+                if grade_id in judged and grade.auto_score is not None:
+                    grade.auto_score = min(grade.auto_score, judged[grade_id])
                 grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
                 scores[grade_id] = (grade.auto_score, points)
             if (is_solution(cell) or is_task(cell)) and grade_id in comments:
