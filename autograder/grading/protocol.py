@@ -24,6 +24,7 @@ import os
 import select
 import struct
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -31,9 +32,10 @@ from ..runtime.sandbox import Raised
 
 HEADER = struct.Struct(">Q")
 MAX_HEADER_BYTES = 64 * 2**20      # a header is case inputs and outputs in JSON, never this big honestly
-MAX_MESSAGE_BYTES = 1024 * 2**20   # header and blobs together
+MAX_MESSAGE_BYTES = 256 * 2**20    # header and blobs together (a submission's files are at most 20 MB)
 MAX_DEPTH = 64                     # nesting of lists, tuples and dicts
 MAX_TEXT = 100_000                 # characters kept of any string sent by a worker
+ARRAY_KINDS = "biufcUS"            # dtype kinds that cross: numbers and text, never objects, records or dates
 
 
 class ProtocolError(Exception):
@@ -100,7 +102,7 @@ def encode_value(value, blobs: list[bytes], depth: int = 0):
         return value if math.isfinite(value) else {"t": "float", "v": repr(value)}
     if issubclass(kind, (np.ndarray, np.generic)):
         array = np.asarray(value)
-        if array.dtype.hasobject:
+        if array.dtype.kind not in ARRAY_KINDS or array.dtype.fields is not None:
             return {"t": "object", "type": f"ndarray of {array.dtype}" if issubclass(kind, np.ndarray) else kind.__name__}
         blobs.append(_save(np.ascontiguousarray(array) if array.ndim else array))
         return {"t": "ndarray" if issubclass(kind, np.ndarray) else "scalar", "blob": len(blobs) - 1}
@@ -162,6 +164,10 @@ def decode_value(data, blobs: list[bytes], depth: int = 0):
             raise ProtocolError(f"not an .npy array: {error}") from None
         if type(array) is not np.ndarray:
             raise ProtocolError("an .npy blob must hold one array")
+        if array.dtype.kind not in ARRAY_KINDS or array.dtype.fields is not None:
+            raise ProtocolError(f"arrays of dtype {array.dtype} do not cross")
+        if tag == "scalar" and array.ndim:
+            raise ProtocolError("a scalar blob holds an array")
         return array[()] if tag == "scalar" else array
     if tag == "float":
         text = data.get("v")
@@ -194,8 +200,8 @@ def pack(kind: str, **fields) -> bytes:
 def unpack_header(text: bytes) -> tuple[str, dict, list[int]]:
     try:
         header = json.loads(text.decode("utf-8"), parse_constant=_refuse_constant)
-    except (UnicodeDecodeError, ValueError) as error:
-        raise ProtocolError(f"header is not JSON: {error}") from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:  # "[[[[..." nested past the C stack
+        raise ProtocolError(f"header is not JSON: {type(error).__name__}") from None
     if type(header) is not dict or type(header.get("kind")) is not str:
         raise ProtocolError("header without a kind")
     sizes = header.get("blobs", [])
@@ -210,12 +216,81 @@ def _refuse_constant(name):
     raise ValueError(f"{name} is not allowed in a header")
 
 
+@dataclass
+class Frame:
+    """One whole message as it came: its kind, its still-encoded body, its blobs and its bytes."""
+
+    kind: str
+    body: object
+    blobs: list[bytes]
+    raw: bytes
+
+    def fields(self) -> dict:
+        """The body decoded (:func:`decode_value`): a dict with string keys, or ProtocolError."""
+        try:
+            fields = decode_value(self.body, self.blobs) if self.body is not None else {}
+        except RecursionError:
+            raise ProtocolError("value nested too deeply") from None
+        if type(fields) is not dict or not all(type(key) is str for key in fields):
+            raise ProtocolError("message body must be a dict with string keys")
+        return fields
+
+
+class FrameReader:
+    """Cuts a byte stream into :class:`Frame` s, whatever pieces the bytes arrive in.
+
+    Sizes are checked as soon as they are known, so a sender claiming a huge message is refused
+    before its bytes are buffered.
+    """
+
+    def __init__(self):
+        self.buffer = bytearray()
+        self._header: tuple[int, str, object, list[int]] | None = None   # of the frame being read
+
+    def feed(self, data: bytes) -> None:
+        self.buffer += data
+
+    def next_frame(self) -> Frame | None:
+        """The next complete frame, or None until more bytes arrive; ProtocolError if malformed."""
+        if self._header is None:
+            if len(self.buffer) < HEADER.size:
+                return None
+            (length,) = HEADER.unpack(self.buffer[:HEADER.size])
+            if length > MAX_HEADER_BYTES:
+                raise ProtocolError("header too large")
+            if len(self.buffer) < HEADER.size + length:
+                return None
+            kind, body, sizes = unpack_header(bytes(self.buffer[HEADER.size:HEADER.size + length]))
+            self._header = (HEADER.size + length, kind, body, sizes)
+        start, kind, body, sizes = self._header
+        if len(self.buffer) < start + sum(sizes):
+            return None
+        blobs, offset = [], start
+        for size in sizes:
+            blobs.append(bytes(self.buffer[offset:offset + size]))
+            offset += size
+        raw = bytes(self.buffer[:offset])
+        del self.buffer[:offset]
+        self._header = None
+        return Frame(kind, body, blobs, raw)
+
+    def wanted(self) -> int:
+        """How many more bytes the frame being read needs at least (a read size hint)."""
+        if self._header is None:
+            return max(1, HEADER.size - len(self.buffer))
+        start, _, _, sizes = self._header
+        return max(1, start + sum(sizes) - len(self.buffer))
+
+
 class Channel:
-    """Length-prefixed messages over a pair of file descriptors, with deadlines on reads."""
+    """Length-prefixed messages over a pair of file descriptors, with deadlines on reads.
+
+    A read that times out keeps what it has read, so the next one goes on from there.
+    """
 
     def __init__(self, read_fd: int, write_fd: int):
         self.read_fd, self.write_fd = read_fd, write_fd
-        self._buffer = bytearray()
+        self.reader = FrameReader()
 
     def send(self, kind: str, **fields) -> None:
         self.send_packed(pack(kind, **fields))
@@ -229,32 +304,33 @@ class Channel:
                 raise ChannelClosed(f"cannot write: {error}") from None
             data = data[written:]
 
-    def _read_exactly(self, count: int, deadline: float | None) -> bytes:
-        while len(self._buffer) < count:
-            timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
-            ready, _, _ = select.select([self.read_fd], [], [], timeout)
-            if not ready:
+    def read_available(self, timeout: float | None) -> bool:
+        """Wait up to ``timeout`` seconds for bytes and feed them to the reader; False if none came.
+        ChannelClosed when the other side has closed its end."""
+        ready, _, _ = select.select([self.read_fd], [], [], timeout)
+        if not ready:
+            return False
+        try:
+            chunk = os.read(self.read_fd, max(65536, min(self.reader.wanted(), 2**24)))
+        except OSError as error:
+            raise ChannelClosed(f"cannot read: {error}") from None
+        if not chunk:
+            raise ChannelClosed("the other side closed the channel")
+        self.reader.feed(chunk)
+        return True
+
+    def receive_frame(self, timeout: float | None = None) -> Frame:
+        """The next whole message, undecoded; ChannelTimeout after ``timeout`` seconds."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            frame = self.reader.next_frame()
+            if frame is not None:
+                return frame
+            wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not self.read_available(wait) and deadline is not None and time.monotonic() >= deadline:
                 raise ChannelTimeout("no reply before the deadline")
-            try:
-                chunk = os.read(self.read_fd, max(65536, min(count - len(self._buffer), 2**24)))
-            except OSError as error:
-                raise ChannelClosed(f"cannot read: {error}") from None
-            if not chunk:
-                raise ChannelClosed("the other side closed the channel")
-            self._buffer += chunk
-        data = bytes(self._buffer[:count])
-        del self._buffer[:count]
-        return data
 
     def receive(self, timeout: float | None = None) -> tuple[str, dict]:
         """The next message as ``(kind, fields)``; raises ChannelTimeout after ``timeout`` seconds."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        (length,) = HEADER.unpack(self._read_exactly(HEADER.size, deadline))
-        if length > MAX_HEADER_BYTES:
-            raise ProtocolError("header too large")
-        kind, body, sizes = unpack_header(self._read_exactly(length, deadline))
-        blobs = [self._read_exactly(size, deadline) for size in sizes]
-        fields = decode_value(body, blobs) if body is not None else {}
-        if type(fields) is not dict or not all(type(key) is str for key in fields):
-            raise ProtocolError("message body must be a dict with string keys")
-        return kind, fields
+        frame = self.receive_frame(timeout)
+        return frame.kind, frame.fields()

@@ -35,6 +35,12 @@ SANDBOX_MODES = ("auto", "required", "off")
 WORKER_ROOT = "/opt/dlgrade"           # where the worker's code is mounted inside bubblewrap
 WORKER_PACKAGE = "dlgrade_worker"      # its package name there: runtime/ and grading/{protocol,worker}.py
 FONT_CACHE = "/opt/mplcache"
+NOBODY = 65534                         # the uid of a child in bubblewrap (its own PID namespace per worker)
+# In the weaker mode every worker's children share the machine's process table, so each worker's get
+# a uid of their own (no account has it): no child can signal another worker's child, and a
+# worker's leftovers are exactly that uid's processes. Above the ranges of accounts and of the
+# user namespaces of containers (nspawn picks up to 0x6FFFFFFF), below 2**31.
+WEAK_UID_BASE = 2_000_000_000
 WEAK_MODE_NOTICE = ("dlgrade grade: bubblewrap is not available here ({reason}); grading in the weaker mode: "
                     "CPU, memory, process and file-size limits, a private working folder and a dropped uid "
                     "(when run as root), but the network and this machine's files stay visible to submissions.")
@@ -190,6 +196,33 @@ def choose_mode(requested: str) -> tuple[str, str]:
     return "weak", WEAK_MODE_NOTICE.format(reason=reason)
 
 
+def _processes_of(uid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/status", encoding="ascii", errors="replace") as handle:
+                    uids = next(line for line in handle if line.startswith("Uid:")).split()[1:]
+            except (OSError, StopIteration):
+                continue
+            if str(uid) in uids:
+                found.append(int(entry))
+    return found
+
+
+def kill_processes_of(uid: int, rounds: int = 50) -> None:
+    """SIGKILL every process running as ``uid`` (a weak-mode worker's children and what they left)."""
+    for _ in range(rounds):  # a process forking while we look is caught in a later round
+        found = _processes_of(uid)
+        if not found:
+            return
+        for pid in found:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+
 class WorkerProcess:
     """One sandboxed worker: started, prewarmed, then handed one submission at a time."""
 
@@ -202,6 +235,7 @@ class WorkerProcess:
         self.channel: Channel | None = None
         self._private: str | None = None
         self.info: dict = {}
+        self.child_uid: int | None = None
 
     def start(self) -> None:
         if self.mode == "bubblewrap":
@@ -222,7 +256,8 @@ class WorkerProcess:
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
                                         cwd=cwd, env=env, start_new_session=True)
         self.channel = Channel(self.process.stdout.fileno(), self.process.stdin.fileno())
-        self.channel.send("start", modules=self.modules, base=tmp)
+        self.child_uid = NOBODY if self.mode == "bubblewrap" else WEAK_UID_BASE + self.process.pid
+        self.channel.send("start", modules=self.modules, base=tmp, child_uid=self.child_uid)
         kind, self.info = self.channel.receive(timeout=self.start_timeout)
         if kind != "ready":
             raise RuntimeError(f"the grading worker did not start: {kind} {self.info}")
@@ -238,6 +273,10 @@ class WorkerProcess:
             except (ProcessLookupError, PermissionError):
                 pass
             self.process.wait()
+            if self.mode != "bubblewrap" and os.getuid() == 0 and self.child_uid is not None:
+                # bubblewrap's PID namespace ends with the worker; here a child's process that left
+                # the worker's session would not: every process of the worker's child uid goes.
+                kill_processes_of(self.child_uid)
             for stream in (self.process.stdin, self.process.stdout):
                 if stream:
                     stream.close()

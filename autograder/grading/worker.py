@@ -25,15 +25,17 @@ import glob
 import io
 import os
 import resource
+import select
 import shutil
 import signal
+import socket
 import sys
 import time
 import traceback
 
 from ..runtime import engine
 from ..runtime.sandbox import Raised, _time_limit, raised_from
-from .protocol import Channel, pack
+from .protocol import Channel, ChannelClosed, Frame, FrameReader, ProtocolError, pack
 
 NOBODY = 65534            # the uid and gid a child runs as when the worker is root
 PR_SET_CHILD_SUBREAPER = 36
@@ -104,11 +106,34 @@ def _children_of(pid: int) -> list[int]:
     return found
 
 
-def kill_leftovers() -> int:
-    """SIGKILL every process left behind by the child (detached ones included: the worker is their
-    subreaper) and reap them. Returns how many were killed."""
+def _kill_every_process_of(uid: int) -> None:
+    """SIGKILL every process of ``uid`` this worker can see, at once: ``kill(-1)`` sent by a helper
+    running as that uid reaches all of them, wherever they moved in the process tree."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+            os.kill(-1, signal.SIGKILL)  # never the caller itself
+        except BaseException:  # noqa: BLE001 - nothing of the helper may run on
+            pass
+        os._exit(0)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
+
+
+def kill_leftovers(uid: int | None = None) -> int:
+    """SIGKILL every process left behind by the child and reap them; returns how many there were.
+
+    Detached ones included: the worker is their subreaper, so they stay its children. With ``uid``
+    (the child's, when the worker dropped it), every process of that uid is killed first, so no
+    process of a submission outlives it even where the tree misleads.
+    """
     killed = 0
     for _ in range(100):  # a fork bomb is bounded by RLIMIT_NPROC; a few rounds catch its orphans
+        if uid is not None:
+            _kill_every_process_of(uid)
         children = _children_of(os.getpid())
         if not children:
             break
@@ -144,10 +169,14 @@ def _chown_tree(folder: str, uid: int) -> None:
     os.chown(folder, uid, uid)
 
 
-def serve(channel: Channel, base: str) -> None:
-    """The zygote's loop: one ``submission`` at a time until ``exit`` or the channel closes."""
+def serve(channel: Channel, base: str, child_uid: int | None = NOBODY) -> None:
+    """The zygote's loop: one ``submission`` at a time until ``exit`` or the channel closes.
+
+    ``child_uid``: the uid each child drops to when the worker is root (None: no drop).
+    """
     _prctl(PR_SET_CHILD_SUBREAPER, 1)
     _prctl(PR_SET_DUMPABLE, 0)  # a child of the same uid cannot ptrace or read this process
+    uid = child_uid if os.getuid() == 0 else None
     number = 0
     while True:
         try:
@@ -157,45 +186,212 @@ def serve(channel: Channel, base: str) -> None:
         if kind == "exit":
             return
         if kind != "submission":
-            channel.send("error", message=f"unexpected {kind!r}")
+            # A request for a child that has just ended: the grader reads "finished" as its reply.
             continue
         number += 1
         folder = os.path.join(base, f"submission-{number}")
         shutil.rmtree(folder, ignore_errors=True)
         os.makedirs(folder)
         _write_files(folder, job["files"])
-        drop = os.getuid() == 0
-        if drop:
-            _chown_tree(folder, NOBODY)
+        if uid is not None:
+            _chown_tree(folder, uid)
         start = time.monotonic()
+        ours, theirs = socket.socketpair()
         pid = os.fork()
         if pid == 0:
             try:
-                run_child(channel, folder, job, drop)
+                # The child talks on its own socket only: it never holds the grader's channel, so
+                # nothing it (or a process it leaves) writes or reads can reach another submission.
+                ours.close()
+                os.close(channel.read_fd)
+                os.close(channel.write_fd)
+                run_child(Channel(theirs.fileno(), theirs.fileno()), folder, job, uid)
             finally:
                 os._exit(0)
-        status = _wait(pid, job["limits"]["wall"])
-        leftovers = kill_leftovers()
+        theirs.close()
+        relay = Relay(channel, ours, pid, job)
+        status = relay.run()
+        leftovers = kill_leftovers(uid)
+        relay.drain()
+        ours.close()
         shutil.rmtree(folder, ignore_errors=True)
         channel.send("finished", status=status, leftovers=leftovers, seconds=time.monotonic() - start)
 
 
-def _wait(pid: int, wall: float) -> dict:
-    """Wait for the child, killing it after ``wall`` seconds; how it ended, as plain data."""
-    deadline = time.monotonic() + wall
-    killed = False
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            break
-        if time.monotonic() > deadline and not killed:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-            killed = True
-        time.sleep(0.002)
-    if os.WIFSIGNALED(status):
-        return {"signal": os.WTERMSIG(status), "code": None, "wall_exceeded": killed}
-    return {"signal": None, "code": os.WEXITSTATUS(status), "wall_exceeded": killed}
+# what a child may say ----------------------------------------------------------------------------------
+
+CHILD_REPLY_MARGIN = 3.0   # seconds a child may take beyond its own alarm before it is killed
+DESCRIBE_SECONDS = 5.0     # to describe a candidate (its repr may be the student's code)
+
+
+class ChildMisbehaved(Exception):
+    """A child's message that the conversation does not allow: the child is killed."""
+
+
+def _check_results(results) -> None:
+    if type(results) is not list:
+        raise ChildMisbehaved("results must be a list")
+    for result in results:
+        if type(result) is not dict or type(result.get("cell")) is not int \
+                or not (result.get("error") is None or type(result.get("error")) is Raised) \
+                or type(result.get("printed", "")) is not str \
+                or type(result.get("seconds", 0.0)) not in (int, float):
+            raise ChildMisbehaved("a malformed cell result")
+
+
+def _check_plain(fields: dict, allowed: dict) -> None:
+    for name, value in fields.items():
+        if name not in allowed or type(value) not in allowed[name]:
+            raise ChildMisbehaved(f"field {name!r} is not allowed here")
+
+
+FACT_FIELDS = {"defined": (bool,), "is_class": (bool,), "is_routine": (bool,), "is_callable": (bool,),
+               "is_none": (bool,), "is_plain_value": (bool,), "type_name": (str,), "summary": (str,),
+               "error": (Raised,)}
+CALLED_FIELDS = {"outputs": (dict,), "warnings": (list,), "printed": (str,), "seconds": (int, float)}
+
+
+class Relay:
+    """The zygote between the grader and one child: it passes on the grader's requests and the
+    child's replies, checking that each reply is the one the conversation expects (the next test
+    cell of the plan, the answer to the request just made), and kills a child that says anything
+    else, goes quiet past its limits, or runs past the submission's wall clock.
+
+    The grader therefore only ever hears well-formed messages in order, then ``finished``.
+    """
+
+    def __init__(self, grader: Channel, child: socket.socket, pid: int, job: dict):
+        self.grader, self.child, self.pid = grader, child, pid
+        self.limits = job["limits"]
+        self.tests = [step["cell"] for step in job["steps"] if step["action"] == "test"]
+        self.steps = job["steps"]
+        self.position = 0                      # index in steps of the next step the child runs
+        self.reader = FrameReader()
+        self.expected: str | None = "at"       # the child's next message: "at"/"done", "described", "called"
+        self.reply_deadline = self._deadline_to_next_stop()
+        self.wall_deadline = time.monotonic() + self.limits["wall"]
+        self.closed = False
+        self.status: dict = {}
+        self.tests_reached = 0
+
+    def _deadline_to_next_stop(self) -> float:
+        cells = 0
+        for step in self.steps[self.position:]:
+            if step["action"] == "test":
+                break
+            cells += 1
+        return time.monotonic() + (cells + 1) * (self.limits["cell_seconds"] + 1) + CHILD_REPLY_MARGIN
+
+    def _kill(self, why: str) -> None:
+        if not self.status:
+            self.status = {why: True}
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+
+    def run(self) -> dict:
+        """Relay until the child ends; how it ended, as plain data."""
+        grader_open = True
+        while True:
+            done, status = os.waitpid(self.pid, os.WNOHANG)
+            if done:
+                break
+            now = time.monotonic()
+            if now > self.wall_deadline:
+                self._kill("wall_exceeded")
+            elif self.reply_deadline is not None and now > self.reply_deadline:
+                self._kill("cell_time_exceeded")
+            watched = ([self.grader.read_fd] if grader_open else []) + ([] if self.closed else [self.child.fileno()])
+            ready, _, _ = select.select(watched, [], [], 0.02)
+            if self.child.fileno() in ready and not self.closed:
+                self._from_child()
+            if self.grader.read_fd in ready:
+                try:
+                    self.grader.read_available(0)
+                except ChannelClosed:  # the grader went away: so does this submission
+                    grader_open = False
+                    self._kill("grader_gone")
+            while grader_open and (frame := self.grader.reader.next_frame()) is not None:
+                self._pass_on(frame)
+        ended = {"signal": os.WTERMSIG(status), "code": None} if os.WIFSIGNALED(status) \
+            else {"signal": None, "code": os.WEXITSTATUS(status)}
+        return {"wall_exceeded": False, "cell_time_exceeded": False, **ended, **self.status}
+
+    def drain(self) -> None:
+        """Pass on what the ended child wrote last (its ``done``); its leftovers are dead by now."""
+        self.child.setblocking(False)
+        while not self.closed and not self.status:
+            try:
+                data = self.child.recv(2**20)
+            except (BlockingIOError, OSError):
+                break
+            if not data:
+                break
+            self._take(data)
+
+    def _from_child(self) -> None:
+        try:
+            data = self.child.recv(2**20)
+        except OSError:
+            data = b""
+        if not data:
+            self.closed = True  # the child closed its end; it is ending
+            return
+        self._take(data)
+
+    def _take(self, data: bytes) -> None:
+        if self.status:
+            return  # already being killed: nothing more it says counts
+        self.reader.feed(data)
+        try:
+            while (frame := self.reader.next_frame()) is not None:
+                self._check(frame.kind, frame.fields())
+                self.grader.send_packed(frame.raw)
+        except (ProtocolError, ChildMisbehaved) as error:
+            self.status = {"protocol": str(error)[:300]}
+            self._kill("protocol")
+
+    def _check(self, kind: str, fields: dict) -> None:
+        expected, self.expected, self.reply_deadline = self.expected, None, None
+        if kind == "at" and expected == "at":
+            if type(fields.get("cell")) is not int or self.tests_reached >= len(self.tests) \
+                    or fields["cell"] != self.tests[self.tests_reached]:
+                raise ChildMisbehaved("stopped at a cell that is not the next test cell")
+            _check_plain(fields, {"cell": (int,), "results": (list,)})
+            _check_results(fields.get("results", []))
+            self.position = next(i for i, s in enumerate(self.steps) if s["cell"] == fields["cell"]) + 1
+            self.tests_reached += 1
+        elif kind == "done" and expected == "at":
+            if self.tests_reached != len(self.tests):
+                raise ChildMisbehaved("finished before its last test cell")
+            _check_plain(fields, {"results": (list,)})
+            _check_results(fields.get("results", []))
+        elif kind == "described" and expected == "described":
+            _check_plain(fields, FACT_FIELDS)
+        elif kind == "called" and expected == "called":
+            _check_plain(fields, CALLED_FIELDS)
+            if not all(type(w) is str for w in fields.get("warnings", [])):
+                raise ChildMisbehaved("warnings must be strings")
+        else:
+            raise ChildMisbehaved(f"sent {kind!r} when {expected or 'nothing'!r} was due")
+
+    def _pass_on(self, frame: Frame) -> None:
+        """One of the grader's requests, to the child, with the deadline of its answer."""
+        now = time.monotonic()
+        if frame.kind == "continue":
+            self.expected, self.reply_deadline = "at", self._deadline_to_next_stop()
+        elif frame.kind == "describe":
+            self.expected, self.reply_deadline = "described", now + DESCRIBE_SECONDS + CHILD_REPLY_MARGIN
+        elif frame.kind == "call":
+            limit = frame.fields().get("time_limit")
+            limit = float(limit) if type(limit) in (int, float) else self.limits["cell_seconds"]
+            self.expected, self.reply_deadline = "called", now + limit + CHILD_REPLY_MARGIN
+        else:
+            return  # nothing else is meant for a child
+        try:
+            self.child.settimeout(max(1.0, self.reply_deadline - now))
+            self.child.sendall(frame.raw)
+        except OSError:
+            pass  # a child that stopped reading or has ended: its deadline or its end answers
 
 
 # the child --------------------------------------------------------------------------------------------
@@ -215,10 +411,10 @@ def _limit(child_limits: dict) -> None:
             resource.setrlimit(which, (soft, hard))
 
 
-def _drop_privileges() -> None:
+def _drop_privileges(uid: int) -> None:
     os.setgroups([])
-    os.setgid(NOBODY)
-    os.setuid(NOBODY)
+    os.setgid(uid)
+    os.setuid(uid)
 
 
 class _Shell:
@@ -302,7 +498,8 @@ class Child:
         if name not in self.namespace:
             return {"defined": False}
         try:
-            facts = engine.describe_candidate(self.namespace[name])
+            with _time_limit(DESCRIBE_SECONDS):  # a candidate's repr (or its class's) is the student's code
+                facts = engine.describe_candidate(self.namespace[name])
             return {"defined": True, **facts.__dict__}
         except BaseException as error:  # noqa: BLE001 - a candidate whose repr or type raises
             return {"defined": True, "error": raised_from(error)}
@@ -336,11 +533,12 @@ class Child:
                 self.channel.send("error", message=f"unexpected {kind!r}")
 
 
-def run_child(channel: Channel, folder: str, job: dict, drop: bool) -> None:
-    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # a worker killed by the grader takes its child along
+def run_child(channel: Channel, folder: str, job: dict, uid: int | None) -> None:
     _limit(job["limits"])
-    if drop:
-        _drop_privileges()
+    if uid is not None:
+        _drop_privileges(uid)
+    # After the drop: a change of uid clears the parent-death signal (prctl(2)).
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # a worker killed by the grader takes its child along
     _prctl(PR_SET_NO_NEW_PRIVS, 1)
     os.chdir(folder)
     sys.path.insert(0, folder)  # as a kernel started beside the notebook imports from its folder
@@ -361,8 +559,9 @@ def main() -> None:
         return
     warmed = prewarm(start.get("modules", []))
     base = start.get("base") or "/tmp"
+    child_uid = start.get("child_uid", NOBODY)
     channel.send("ready", pid=os.getpid(), uid=os.getuid(), **warmed)
-    serve(channel, base)
+    serve(channel, base, child_uid if type(child_uid) is int else NOBODY)
 
 
 if __name__ == "__main__":
