@@ -220,3 +220,40 @@ def test_encoding_a_value_never_calls_its_methods():
     blobs = []
     encoded = encode_value({"return": Lying(), "list": [Lying()]}, blobs)
     assert decode_value(encoded, blobs)["return"].__class__.__name__ == "Lying" and not Lying.calls
+
+
+@pytest.mark.parametrize("array", [
+    np.array([0.1, -0.0, 1e-308, 5e-324, 1.7976931348623157e308]),
+    np.array([[1.5, 2.25]], dtype=np.float32), np.array([1, 2], dtype=np.float16),
+    np.array([np.iinfo(np.int64).min, np.iinfo(np.int64).max]), np.array([2**64 - 1], dtype=np.uint64),
+    np.array([True, False]), np.zeros((0, 3)), np.array([1.0, 2.0], dtype=">f8"),
+], ids=lambda a: f"{a.dtype.str}{a.shape}")
+def test_small_arrays_travel_as_json_and_come_back_bit_for_bit(array):
+    blobs: list = []
+    encoded = encode_value(array, blobs)
+    assert not blobs and "data" in encoded  # inline, no .npy blob
+    back = round_trip(array)
+    assert back.dtype == array.dtype and back.shape == array.shape
+    assert back.tobytes() == array.tobytes()
+
+
+def test_arrays_with_nan_or_many_elements_still_travel_as_npy():
+    for array in (np.array([1.0, np.nan]), np.arange(protocol.INLINE_ARRAY_SIZE + 1.0)):
+        blobs: list = []
+        assert "blob" in encode_value(array, blobs) and blobs
+        assert np.array_equal(round_trip(array), array, equal_nan=True)
+
+
+@pytest.mark.parametrize("bad", [
+    {"t": "ndarray", "dtype": "|O", "shape": [1], "data": [1]},
+    {"t": "ndarray", "dtype": "<f8", "shape": [3], "data": [1.0]},
+    {"t": "ndarray", "dtype": "<f8", "shape": [1], "data": ["1"]},
+    {"t": "ndarray", "dtype": "<f8", "shape": [1], "data": [[1.0]]},
+    {"t": "ndarray", "dtype": "V8", "shape": [1], "data": [1]},
+    {"t": "ndarray", "dtype": "<i1", "shape": [1], "data": [1000]},
+    {"t": "scalar", "dtype": "<f8", "shape": [1], "data": [1.0]},
+    {"t": "ndarray", "dtype": "nonsense", "shape": [1], "data": [1.0]},
+])
+def test_malformed_inline_arrays_are_refused(bad):
+    with pytest.raises(ProtocolError):
+        decode_value(bad, [])

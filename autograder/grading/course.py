@@ -19,6 +19,8 @@ from .session import Job, digest_files
 
 MAX_EXTRA_FILE_BYTES = 20 * 2**20   # a submission's other files, together, sent to the worker
 NEVER_SENT = {".ipynb_checkpoints", "__pycache__"}
+# The release's own checker: each worker has it already (sandbox.worker_code_folder).
+RELEASE_FILES_NOT_SENT = {"dlcheck", "conftest.py"}
 
 
 class CourseProblem(Exception):
@@ -74,7 +76,8 @@ def source_cells(gradebook, assignment: str, notebook: str) -> dict[str, SourceC
 
 def _extra_files(folder: Path, release_folder: Path) -> list[tuple[str, bytes]]:
     """What the worker's working folder holds: the student's other files (not notebooks, no links),
-    then the release's files (the checker ``dlcheck/``, data), which win over a student's copy."""
+    then the release's files (data; not its checker, which the worker has), which win over a
+    student's copy."""
     files: dict[str, bytes] = {}
     budget = MAX_EXTRA_FILE_BYTES
     for base, student in ((folder, True), (release_folder, False)):
@@ -83,6 +86,8 @@ def _extra_files(folder: Path, release_folder: Path) -> list[tuple[str, bytes]]:
         for path in sorted(base.rglob("*")):
             relative = path.relative_to(base)
             if path.is_symlink() or not path.is_file() or set(relative.parts) & NEVER_SENT:
+                continue
+            if not student and relative.parts[0] in RELEASE_FILES_NOT_SENT:
                 continue
             if path.suffix == ".ipynb" or (student and relative.name == "timestamp.txt"):
                 continue

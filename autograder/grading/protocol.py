@@ -33,6 +33,8 @@ from ..runtime.sandbox import Raised
 HEADER = struct.Struct(">Q")
 MAX_HEADER_BYTES = 64 * 2**20      # a header is case inputs and outputs in JSON, never this big honestly
 MAX_MESSAGE_BYTES = 256 * 2**20    # header and blobs together (a submission's files are at most 20 MB)
+INLINE_ARRAY_SIZE = 256            # arrays up to this many elements travel as JSON numbers
+INLINE_KINDS = "biuf"              # booleans, integers, floats (finite ones: JSON has no NaN)
 MAX_DEPTH = 64                     # nesting of lists, tuples and dicts
 MAX_TEXT = 100_000                 # characters kept of any string sent by a worker
 ARRAY_KINDS = "biufcUS"            # dtype kinds that cross: numbers and text, never objects, records or dates
@@ -104,8 +106,13 @@ def encode_value(value, blobs: list[bytes], depth: int = 0):
         array = np.asarray(value)
         if array.dtype.kind not in ARRAY_KINDS or array.dtype.fields is not None:
             return {"t": "object", "type": f"ndarray of {array.dtype}" if issubclass(kind, np.ndarray) else kind.__name__}
+        tag = "ndarray" if issubclass(kind, np.ndarray) else "scalar"
+        if array.size <= INLINE_ARRAY_SIZE and array.dtype.kind in INLINE_KINDS \
+                and (array.dtype.kind != "f" or np.isfinite(array).all()):
+            # small arrays as JSON numbers: an .npy blob costs more to write and read than its data
+            return {"t": tag, "dtype": array.dtype.str, "shape": list(array.shape), "data": array.ravel().tolist()}
         blobs.append(_save(np.ascontiguousarray(array) if array.ndim else array))
-        return {"t": "ndarray" if issubclass(kind, np.ndarray) else "scalar", "blob": len(blobs) - 1}
+        return {"t": tag, "blob": len(blobs) - 1}
     if kind in (list, tuple):
         return {"t": kind.__name__, "v": [encode_value(item, blobs, depth + 1) for item in value]}
     if kind is dict:
@@ -115,6 +122,25 @@ def encode_value(value, blobs: list[bytes], depth: int = 0):
         return {"t": "raised", "type": value.type_name, "message": value.message, "where": value.where,
                 "messages": {str(k): str(v) for k, v in dict(value.messages).items()}}
     return {"t": "object", "type": kind.__name__}
+
+
+def _inline_array(tag: str, data: dict):
+    """An array sent as JSON numbers (:func:`encode_value`): dtype, shape and flat data, checked."""
+    try:
+        dtype = np.dtype(_text(data.get("dtype"), "dtype")[:10])
+    except TypeError:
+        raise ProtocolError("not a dtype") from None
+    shape, flat = data.get("shape"), data.get("data")
+    if dtype.kind not in INLINE_KINDS or dtype.fields is not None or type(shape) is not list \
+            or type(flat) is not list or not all(type(n) is int and 0 <= n <= INLINE_ARRAY_SIZE for n in shape) \
+            or len(flat) > INLINE_ARRAY_SIZE or math.prod(shape) != len(flat) \
+            or not all(type(x) in (bool, int, float) for x in flat) or (tag == "scalar" and shape):
+        raise ProtocolError("malformed inline array")
+    try:
+        array = np.array(flat, dtype=dtype).reshape(shape)
+    except (ValueError, OverflowError) as error:
+        raise ProtocolError(f"malformed inline array: {error}") from None
+    return array[()] if tag == "scalar" else array
 
 
 def _text(value, what: str) -> str:
@@ -154,6 +180,8 @@ def decode_value(data, blobs: list[bytes], depth: int = 0):
                 raise ProtocolError("dict key is not hashable") from None
             result[key] = decode_value(item, blobs, depth + 1)
         return result
+    if tag in ("ndarray", "scalar") and "data" in data:
+        return _inline_array(tag, data)
     if tag in ("ndarray", "scalar"):
         index = data.get("blob")
         if type(index) is not int or not 0 <= index < len(blobs):

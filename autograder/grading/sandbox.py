@@ -33,6 +33,7 @@ from .protocol import Channel
 
 SANDBOX_MODES = ("auto", "required", "off")
 WORKER_ROOT = "/opt/dlgrade"           # where the worker's code is mounted inside bubblewrap
+STUDENT_CHECKER = "dlcheck"            # beside it: the checker a release ships next to each notebook
 WORKER_PACKAGE = "dlgrade_worker"      # its package name there: runtime/ and grading/{protocol,worker}.py
 FONT_CACHE = "/opt/mplcache"
 NOBODY = 65534                         # the uid of a child in bubblewrap (its own PID namespace per worker)
@@ -86,6 +87,10 @@ def worker_code_folder() -> Path:
     for name in ("protocol.py", "worker.py"):
         shutil.copyfile(here / name, package / "grading" / name)
     shutil.copytree(here.parent / "runtime", package / "runtime",
+                    ignore=shutil.ignore_patterns("__pycache__", "settings.json", "fixtures"))
+    # The released checker the notebooks' setup cell imports (``from dlcheck import grade``), once per
+    # worker instead of once per submission; its fixtures stay out (the grader holds the suites).
+    shutil.copytree(here.parent / "runtime", folder / STUDENT_CHECKER,
                     ignore=shutil.ignore_patterns("__pycache__", "settings.json", "fixtures"))
     for path in folder.rglob("*"):
         path.chmod(0o755 if path.is_dir() else 0o644)

@@ -52,6 +52,10 @@ class WorkerSlot:
                     self.worker.stop()
                 if attempt == RETRIES_AFTER_WORKER_LOSS:
                     return lost(job, f"the grading worker was lost twice ({error})")
+            except Exception as error:  # noqa: BLE001 - a fault of ours costs this submission, not the run
+                if self.worker is not None:
+                    self.worker.stop()
+                return lost(job, f"grading failed: {type(error).__name__}: {error}")
         raise AssertionError("unreachable")
 
     def close(self) -> None:

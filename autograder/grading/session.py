@@ -25,6 +25,7 @@ from .plan import Step, TestCell
 from .protocol import ChannelClosed, ChannelTimeout, ProtocolError
 from .sandbox import Limits, WorkerProcess
 
+SUITE_SECONDS = 60.0       # for all the cases of one suite, as the engine's run_prepared allows
 REPLY_MARGIN = 10.0        # seconds the grader waits beyond the worker's own limit before killing it
 SIGNALS = {9: "SIGKILL", 11: "SIGSEGV", 24: "SIGXCPU", 25: "SIGXFSZ", 6: "SIGABRT"}
 
@@ -187,11 +188,30 @@ class Conversation:
     # grading a test cell -------------------------------------------------------------------------
 
     def run_case_remotely(self, name: str, prepared: PreparedSuite):
+        """``run_case`` for the engine: the first case asks the worker for every case of the suite in
+        one request (a round trip per case would cost more than the cases), later ones read the
+        replies. The engine judges each reply here as it would a local run."""
+        executions: list[Execution] = []
+        asked = []
+
         def run_case(case: PreparedCase, time_limit: float) -> Execution:
-            start = time.monotonic()
-            reply = self._request("call", "called", time_limit + REPLY_MARGIN, name=name, driver=prepared.driver,
-                                  options=prepared.driver_options, inputs=case.inputs, time_limit=time_limit)
-            return _execution(reply, time.monotonic() - start)
+            if not asked:
+                asked.append(True)
+                reply = self._request("call_batch", "called_batch", SUITE_SECONDS + REPLY_MARGIN, name=name,
+                                      driver=prepared.driver, options=prepared.driver_options,
+                                      cases=[c.inputs for c in prepared.cases], time_limit=prepared.time_limit,
+                                      total_time=SUITE_SECONDS)
+                replies = reply.get("executions") if isinstance(reply.get("executions"), list) else []
+                for each in replies[:len(prepared.cases)]:
+                    each = each if isinstance(each, dict) else {}
+                    # The worker's time per case only spends the suite's budget; the wall time of the
+                    # whole batch is bounded here by the request's deadline.
+                    seconds = each.get("seconds") if type(each.get("seconds")) in (int, float) else 0.0
+                    executions.append(_execution(each, min(max(0.0, float(seconds)), SUITE_SECONDS)))
+            index = next(i for i, c in enumerate(prepared.cases) if c is case)
+            if index < len(executions):
+                return executions[index]
+            return Execution({"raised": Raised("NotRun", "the worker returned no result for this case")})
         return run_case
 
     def grade_call(self, test: TestCell, call) -> tuple[CellOutcome, Report | None]:
@@ -208,7 +228,8 @@ class Conversation:
             message = NOT_DEFINED[self.language].format(exercise=call.exercise_id, name=call.name)
             return CellOutcome(**base, score=0.0, status="failed", message=message, cases=len(prepared.cases),
                                outputs=error_outputs("NameError", message)), None
-        report = run_prepared(prepared, _facts(facts), self.run_case_remotely(call.name, prepared), self.language)
+        report = run_prepared(prepared, _facts(facts), self.run_case_remotely(call.name, prepared), self.language,
+                              SUITE_SECONDS)
         outputs = report_outputs(report, test.points, self.language)
         return CellOutcome(**base, score=float(report.score * test.points), status=_status(report),
                            cases_passed=sum(r.passed for r in report.cases), cases=len(prepared.cases),
@@ -239,8 +260,8 @@ class Conversation:
                 timeout = (self._cells_until_next_stop() + 1) * (self.limits.cell_seconds + 1) + REPLY_MARGIN
                 kind, message = self._receive(timeout)
                 self._record(message.get("results"))
-                if kind == "at" and message.get("cell") in tests:
-                    index = message["cell"]
+                index = message.get("cell")
+                if kind == "at" and type(index) is int and index in tests:
                     self.steps_done = next(i for i, s in enumerate(job.steps) if s.cell == index) + 1
                     self.grade_test_cell(tests[index])
                     self.worker.channel.send("continue")
@@ -292,6 +313,10 @@ def describe_end(finished: dict) -> str:
     status = finished.get("status") if isinstance(finished.get("status"), dict) else {}
     if status.get("wall_exceeded"):
         return "stopped: the notebook ran past its time limit for the whole submission"
+    if status.get("cell_time_exceeded"):
+        return "stopped: a cell or a check ran past its time limit and ignored its alarm"
+    if status.get("protocol"):
+        return f"the notebook's process broke the grading protocol ({str(status['protocol'])[:200]})"
     signal_number = status.get("signal")
     if signal_number:
         name = SIGNALS.get(signal_number, f"signal {signal_number}")

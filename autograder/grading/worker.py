@@ -251,6 +251,12 @@ FACT_FIELDS = {"defined": (bool,), "is_class": (bool,), "is_routine": (bool,), "
 CALLED_FIELDS = {"outputs": (dict,), "warnings": (list,), "printed": (str,), "seconds": (int, float)}
 
 
+def _check_called(fields: dict) -> None:
+    _check_plain(fields, CALLED_FIELDS)
+    if not all(type(w) is str for w in fields.get("warnings", [])):
+        raise ChildMisbehaved("warnings must be strings")
+
+
 class Relay:
     """The zygote between the grader and one child: it passes on the grader's requests and the
     child's replies, checking that each reply is the one the conversation expects (the next test
@@ -368,9 +374,13 @@ class Relay:
         elif kind == "described" and expected == "described":
             _check_plain(fields, FACT_FIELDS)
         elif kind == "called" and expected == "called":
-            _check_plain(fields, CALLED_FIELDS)
-            if not all(type(w) is str for w in fields.get("warnings", [])):
-                raise ChildMisbehaved("warnings must be strings")
+            _check_called(fields)
+        elif kind == "called_batch" and expected == "called_batch":
+            _check_plain(fields, {"executions": (list,)})
+            for execution in fields.get("executions", []):
+                if type(execution) is not dict:
+                    raise ChildMisbehaved("an execution must be a dict")
+                _check_called(execution)
         else:
             raise ChildMisbehaved(f"sent {kind!r} when {expected or 'nothing'!r} was due")
 
@@ -385,6 +395,10 @@ class Relay:
             limit = frame.fields().get("time_limit")
             limit = float(limit) if type(limit) in (int, float) else self.limits["cell_seconds"]
             self.expected, self.reply_deadline = "called", now + limit + CHILD_REPLY_MARGIN
+        elif frame.kind == "call_batch":
+            total = frame.fields().get("total_time")
+            total = float(total) if type(total) in (int, float) else self.limits["cell_seconds"]
+            self.expected, self.reply_deadline = "called_batch", now + total + CHILD_REPLY_MARGIN
         else:
             return  # nothing else is meant for a child
         try:
@@ -518,6 +532,32 @@ class Child:
         except BaseException as error:  # noqa: BLE001 - a hostile object in the outputs, a timeout...
             return pack("called", outputs={"raised": raised_from(error)}, warnings=[], printed="", seconds=0.0)
 
+    def call_batch(self, request: dict) -> bytes:
+        """Every case of a suite in one reply, each with its own time limit, as the engine's
+        ``run_prepared`` would run them one by one: out of ``total_time`` in all, and none after a
+        case that timed out (the engine fails those without running them)."""
+        executions, remaining = [], float(request["total_time"])
+        for inputs in request["cases"]:
+            limit = max(0.5, min(float(request["time_limit"]), remaining))
+            reply = self._call_or_error({**request, "inputs": inputs, "time_limit": limit})
+            executions.append(reply)
+            remaining -= float(reply["seconds"])
+            if reply["outputs"].get("raised") == Raised("Timeout"):
+                break
+        try:
+            return pack("called_batch", executions=executions)
+        except BaseException as error:  # noqa: BLE001 - outputs the protocol cannot carry
+            failed = {"outputs": {"raised": raised_from(error)}, "warnings": [], "printed": "", "seconds": 0.0}
+            return pack("called_batch", executions=[failed] * len(executions))
+
+    def _call_or_error(self, request: dict) -> dict:
+        try:
+            reply = self.call(request)
+            pack("called", **reply)  # can it cross? (a hostile object in the outputs cannot)
+            return reply
+        except BaseException as error:  # noqa: BLE001
+            return {"outputs": {"raised": raised_from(error)}, "warnings": [], "printed": "", "seconds": 0.0}
+
     def serve_test_cell(self, index: int) -> None:
         self.channel.send("at", cell=index, results=self.results)
         self.results = []
@@ -529,6 +569,8 @@ class Child:
                 self.channel.send("described", **self.describe(request["name"]))
             elif kind == "call":
                 self.channel.send_packed(self._called(request))
+            elif kind == "call_batch":
+                self.channel.send_packed(self.call_batch(request))
             else:
                 self.channel.send("error", message=f"unexpected {kind!r}")
 
