@@ -124,23 +124,24 @@ def test_a_second_run_skips_what_the_cluster_graded(cluster, klass, tmp_path):
 
 
 def break_grading_of(dask_worker, student: str) -> None:
-    """On a Dask worker: grading ``student``'s submission raises in the Dask task itself."""
+    """On a Dask worker: grading ``student``'s submission raises in the Dask task itself (the task
+    function is sent by name, so the worker runs this module attribute)."""
     from autograder.grading import scheduler as on_worker
-    original = getattr(on_worker, "_unbroken_grade_job", on_worker.grade_job)
+    original = getattr(on_worker, "_unbroken_task", on_worker.grade_on_dask_worker)
 
     def broken(job, *args, **kwargs):
         if job.student == student:
             raise ValueError("an error in the Dask task")
         return original(job, *args, **kwargs)
 
-    on_worker._unbroken_grade_job = original
-    on_worker.grade_job = broken
+    on_worker._unbroken_task = original
+    on_worker.grade_on_dask_worker = broken
 
 
 def mend_grading(dask_worker) -> None:
     from autograder.grading import scheduler as on_worker
-    if hasattr(on_worker, "_unbroken_grade_job"):
-        on_worker.grade_job = on_worker.__dict__.pop("_unbroken_grade_job")
+    if hasattr(on_worker, "_unbroken_task"):
+        on_worker.grade_on_dask_worker = on_worker.__dict__.pop("_unbroken_task")
 
 
 def test_a_failed_dask_task_costs_its_submission_only(cluster, klass, tmp_path):

@@ -208,3 +208,23 @@ def judged(course: Path, student: str) -> list[tuple]:
     """A JSON result without its timings: what two runs must agree on."""
     cells = json.loads((course / "results" / student / f"{NAME}.json").read_text())["cells"]
     return [(c["grade_id"], c["score"], c["status"], c["mistake"], c["message"]) for c in cells]
+
+
+def test_a_fault_of_the_grader_on_one_submission_costs_that_submission_only(template, tmp_path, monkeypatch):
+    from autograder.grading import scheduler
+
+    course = course_copy(template, tmp_path / "course")
+    submit(course, "unlucky", NAME, solved(NAME))
+    submit(course, "fine", NAME, solved(NAME))
+    original = scheduler.grade_job
+
+    def failing(job, *args, **kwargs):
+        if job.student == "unlucky":
+            raise KeyError("a bug of ours")
+        return original(job, *args, **kwargs)
+
+    monkeypatch.setattr(scheduler, "grade_job", failing)  # the forked judges inherit it
+    summary = grade(course, [NAME])
+    assert summary.graded == 2 and [s for s, _, _ in summary.failed] == ["unlucky"]
+    assert "KeyError" in result(course, "unlucky", NAME)["reason"]
+    assert result(course, "unlucky", NAME)["score"] == 0 and result(course, "fine", NAME)["score"] == 39.0
