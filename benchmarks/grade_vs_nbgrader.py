@@ -27,7 +27,6 @@ import json
 import os
 import resource
 import shutil
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -99,8 +98,28 @@ def build_class_here(course: Path, names: list[str], students: int) -> list[str]
     return ids
 
 
-# Once autograder.demo.build_class writes self-contained submissions (helper A), switch here.
-build_class = build_class_here
+def build_class_from_demo(course: Path, names: list[str], students: int) -> list[str]:
+    """``students`` students, each submitting every assignment in ``names`` as one of the demo
+    class's honest students does (correct, blank, every known mistake, mixtures, partly done,
+    alternatives, written answers; ``autograder.demo``), in turn. Hostile students are left out:
+    nbgrader gives some of them points that dlgrade grade does not, by design."""
+    from autograder import demo
+
+    honest = [s for s in demo.STUDENTS if s not in demo.HOSTILE]
+    ids = [f"student{number:03d}" for number in range(students)]
+    for name in names:
+        released = nbformat.read(course / "assignments" / name / f"{name}.ipynb", as_version=4)
+        solution = nbformat.read(course / "solutions" / name / f"{name}.ipynb", as_version=4)
+        for number, student in enumerate(ids):
+            role = demo.role_of(honest[number % len(honest)], name, names)
+            folder = course / "submitted" / student / name
+            folder.mkdir(parents=True, exist_ok=True)
+            notebook = demo.submission(role, released, solution, seed=f"{student}/{name}")
+            nbformat.write(notebook, str(folder / f"{name}.ipynb"))
+    return ids
+
+
+build_class = build_class_from_demo
 
 
 def make_course(folder: Path, names: list[str], students: int) -> tuple[Path, Path, int]:
@@ -201,23 +220,10 @@ def dlgrade_grade(course: Path, names: list[str], workers: int | None) -> Measur
 
 # comparing ----------------------------------------------------------------------------------------
 
-ROWS = """
-    SELECT student.id, assignment.name, notebook.name, base_cell.name, grade.auto_score,
-           grade.manual_score, grade.needs_manual_grade
-    FROM grade
-    JOIN submitted_notebook ON grade.notebook_id = submitted_notebook.id
-    JOIN submitted_assignment ON submitted_notebook.assignment_id = submitted_assignment.id
-    JOIN student ON submitted_assignment.student_id = student.id
-    JOIN assignment ON submitted_assignment.assignment_id = assignment.id
-    JOIN notebook ON submitted_notebook.notebook_id = notebook.id
-    JOIN base_cell ON grade.cell_id = base_cell.id
-"""
-
-
 def auto_scores(course: Path) -> dict[tuple, float | None]:
     """(student, assignment, notebook, cell) -> auto_score, from the gradebook."""
-    with sqlite3.connect(course / "gradebook.db") as db:
-        return {tuple(row[:4]): row[4] for row in db.execute(ROWS)}
+    from autograder.grading.writer import grade_rows
+    return {tuple(row[:4]): row[4] for row in grade_rows(course / "gradebook.db")}
 
 
 def differences(expected: dict, got: dict) -> list[str]:

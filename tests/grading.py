@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
 from pathlib import Path
 
 import nbformat
@@ -90,17 +89,6 @@ def cell_scores(course: Path, student: str, name: str) -> dict[str, float]:
 
 
 def gradebook_rows(course: Path) -> set[tuple]:
-    """Every grade row of the gradebook as (student, assignment, notebook, cell, auto score,
-    manual score, needs manual grade): what two runs must agree on."""
-    with sqlite3.connect(course / "gradebook.db") as db:
-        return set(db.execute("""
-            SELECT student.id, assignment.name, notebook.name, base_cell.name, grade.auto_score,
-                   grade.manual_score, grade.needs_manual_grade
-            FROM grade
-            JOIN submitted_notebook ON grade.notebook_id = submitted_notebook.id
-            JOIN submitted_assignment ON submitted_notebook.assignment_id = submitted_assignment.id
-            JOIN student ON submitted_assignment.student_id = student.id
-            JOIN assignment ON submitted_assignment.assignment_id = assignment.id
-            JOIN notebook ON submitted_notebook.notebook_id = notebook.id
-            JOIN base_cell ON grade.cell_id = base_cell.id
-        """))
+    """Every grade row of the course's gradebook (autograder.grading.writer.grade_rows)."""
+    from autograder.grading.writer import grade_rows
+    return grade_rows(course / "gradebook.db")

@@ -5,13 +5,11 @@ demo cell, which starts with ``%%demo`` and carries the ``demo`` tag (``autograd
 A grader may therefore skip demo cells: no answer or test cell reads a name that only a demo cell
 defines.
 """
-import ast
-import symtable
-
 import pytest
 
 from autograder.authoring import DEMO_MAGIC, DEMO_TAG, is_demo
-from autograder.runtime.calls import _parse, assigned_names
+from autograder.grading.plan import names_read
+from autograder.runtime.calls import assigned_names
 
 from notebooks import assignment_names, nbgrader_meta, solution
 
@@ -27,25 +25,6 @@ def kind(cell) -> str:
     if meta.get("grade"):
         return "test"
     return "demo" if is_demo(cell) else "untagged"
-
-
-def names_read(source: str) -> set[str]:
-    """The notebook-level names a cell reads: at its top level, or as globals inside its functions
-    and classes (a function's parameters and locals are its own)."""
-    tree = _parse(source)
-    if tree is None:
-        return set()
-    found = set()
-
-    def visit(table):
-        for symbol in table.get_symbols():
-            if symbol.is_referenced() and (table.get_type() == "module" or symbol.is_global()):
-                found.add(symbol.get_name())
-        for child in table.get_children():
-            visit(child)
-
-    visit(symtable.symtable(ast.unparse(tree), "<cell>", "exec"))
-    return found
 
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)

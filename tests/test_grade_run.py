@@ -101,6 +101,14 @@ def test_an_answer_may_import_modules_no_other_cell_imported(graded_class):
     assert cell_scores(course, "imports", NAME) == cell_scores(course, "correct", NAME)
 
 
+def test_in_the_weaker_mode_too(template, tmp_path):
+    """There the children's uid may not read the Python environment: the worker imports them first."""
+    course = course_copy(template, tmp_path / "course")
+    submit(course, "imports", NAME, with_answer(solved(NAME), "activation-step", STEP_WITH_IMPORTS))
+    summary = grade(course, [NAME], sandbox="off")
+    assert summary.mode == "weak" and result(course, "imports", NAME)["score"] == 39.0
+
+
 def test_the_autograded_notebook_shows_each_report_and_nbgrader_reads_the_same_scores(graded_class):
     import nbformat
     from nbgrader.utils import determine_grade, is_grade

@@ -3,6 +3,7 @@ and how ``--sandbox`` chooses between them."""
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 from pathlib import Path
 
@@ -177,7 +178,8 @@ def test_auto_falls_back_to_weak_mode_and_says_so(no_bubblewrap, released_templa
     said = []
     summary = grade(course, [ASSIGNMENT], sandbox="auto", say=said.append)
     assert summary.mode == "weak" and summary.graded == 1 and not summary.failed
-    assert said == [sandbox.WEAK_MODE_NOTICE.format(reason="simulated: no bwrap")]
+    assert said == [sandbox.choose_mode("auto")[1]]
+    assert said[0].startswith(sandbox.WEAK_MODE_NOTICE.format(reason="simulated: no bwrap"))
     assert "weaker mode" in summary.text()
 
 
@@ -189,3 +191,20 @@ def test_off_is_weak_mode_with_its_notice():
 def test_an_unknown_mode_is_refused():
     with pytest.raises(ValueError):
         choose_mode("sometimes")
+
+
+def test_a_python_environment_other_users_cannot_read_is_found_and_the_weak_notice_says_so(monkeypatch):
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="dlgrade-env-"))  # mode 0700, as /root is
+    try:
+        (base / "python").mkdir()
+        monkeypatch.setattr(sandbox, "_python_roots", lambda: [str(base / "python")])
+        monkeypatch.setattr(sandbox.os, "getuid", lambda: 0)
+        assert sandbox.unreadable_python_path() == str(base)
+        assert sandbox.WEAK_MODE_NO_IMPORTS.format(path=base) in sandbox.choose_mode("off")[1]
+        base.chmod(0o755)
+        assert sandbox.unreadable_python_path() is None
+        assert "not readable" not in sandbox.choose_mode("off")[1]
+    finally:
+        shutil.rmtree(base)

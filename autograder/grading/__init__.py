@@ -28,7 +28,7 @@ import nbformat
 
 from .course import Course, CourseProblem, build_job, release_language, source_cells
 from .plan import imports_of
-from .sandbox import STUDENT_CHECKER, Limits, SandboxUnavailable, choose_mode
+from .sandbox import COMMON_MODULES, STUDENT_CHECKER, Limits, SandboxUnavailable, choose_mode
 from .scheduler import WorkerSpec, run_locally, run_on_dask
 from .writer import (GradebookWriter, already_graded, autograded_notebook, result_document, write_autograded,
                      write_result)
@@ -101,7 +101,7 @@ def grade_assignments(course: Path | None, assignments: list[str], *, students: 
             summary.seconds = time.monotonic() - start
             return summary
         suites = prepare_suites(exercise_ids)
-        spec = WorkerSpec(mode, (*modules, STUDENT_CHECKER), limits)
+        spec = WorkerSpec(mode, (*modules, *COMMON_MODULES, STUDENT_CHECKER), limits)
         languages = {a: release_language(course, a) for a in assignments}
         if scheduler:
             outcomes = run_on_dask(jobs, suites, spec, scheduler, languages.get)

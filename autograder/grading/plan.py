@@ -27,10 +27,9 @@ from pathlib import Path
 
 import nbformat
 
+from ..authoring import DEMO_MAGIC, DEMO_TAG
 from ..runtime.calls import GradeCall, _parse, assigned_names, grade_calls
 
-DEMO_TAG = "demo"
-DEMO_MAGIC = "%%demo"
 MAX_NOTEBOOK_BYTES = 50 * 2**20      # larger than any honest submission of this course
 MAX_CELL_CHARACTERS = 1_000_000
 

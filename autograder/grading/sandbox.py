@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import sysconfig
@@ -187,18 +188,43 @@ def bubblewrap_status() -> tuple[bool, str]:
     return True, ""
 
 
+WEAK_MODE_NO_IMPORTS = (" The Python environment ({path}) is not readable by other users, so a submission can "
+                        "import only what the worker imported before dropping its uid (NumPy, Matplotlib, the "
+                        "notebooks' imports and common standard modules).")
+# Imported by every worker before any fork, beyond the notebooks' own imports: NumPy's lazily loaded
+# submodules and the standard modules an answer may use, so that no child needs to read the
+# environment for them (in the weaker mode it may not be able to).
+COMMON_MODULES = ("numpy.random", "numpy.linalg", "numpy.fft", "numpy.polynomial", "numpy.testing", "math",
+                  "cmath", "random", "itertools", "functools", "collections", "copy", "fractions", "decimal",
+                  "statistics", "numbers", "operator", "heapq", "bisect", "string", "textwrap", "re", "json",
+                  "time", "typing", "dataclasses", "abc", "enum", "warnings", "contextlib", "inspect")
+
+
+def unreadable_python_path() -> str | None:
+    """The first folder of the Python environment that other users cannot traverse or read, if any
+    (a pyenv under /root, mode 0700): in the weaker mode a dropped uid could import nothing new."""
+    for root in _python_roots():
+        path = Path(root)
+        for folder in (*reversed(path.parents[:-1]), path):
+            mode = folder.stat().st_mode
+            if not mode & stat.S_IXOTH or (folder == path and not mode & stat.S_IROTH):
+                return str(folder)
+    return None
+
+
 def choose_mode(requested: str) -> tuple[str, str]:
     """("bubblewrap" | "weak", a notice to print or ""), refusing ``required`` without bubblewrap."""
     if requested not in SANDBOX_MODES:
         raise ValueError(f"--sandbox must be one of {SANDBOX_MODES}")
-    if requested == "off":
-        return "weak", WEAK_MODE_NOTICE.format(reason="--sandbox off")
-    available, reason = bubblewrap_status()
-    if available:
-        return "bubblewrap", ""
-    if requested == "required":
-        raise SandboxUnavailable(f"--sandbox required, but bubblewrap cannot run here: {reason}")
-    return "weak", WEAK_MODE_NOTICE.format(reason=reason)
+    if requested != "off":
+        available, reason = bubblewrap_status()
+        if available:
+            return "bubblewrap", ""
+        if requested == "required":
+            raise SandboxUnavailable(f"--sandbox required, but bubblewrap cannot run here: {reason}")
+    notice = WEAK_MODE_NOTICE.format(reason="--sandbox off" if requested == "off" else reason)
+    unreadable = unreadable_python_path() if os.getuid() == 0 else None
+    return "weak", notice + (WEAK_MODE_NO_IMPORTS.format(path=unreadable) if unreadable else "")
 
 
 def _processes_of(uid: int) -> list[int]:

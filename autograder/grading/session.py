@@ -109,6 +109,13 @@ def _facts(reply: dict) -> CandidateFacts:
     return CandidateFacts(**flags, **text)
 
 
+def _seconds(reply) -> float:
+    """The worker's time for one case: it only spends the suite's budget in the engine (the wall
+    time of a whole test cell is bounded here by the deadline to receive it)."""
+    seconds = reply.get("seconds") if isinstance(reply, dict) else None
+    return min(max(0.0, float(seconds)), SUITE_SECONDS) if type(seconds) in (int, float) else 0.0
+
+
 def _execution(reply: dict, seconds: float) -> Execution:
     outputs = reply.get("outputs")
     if not isinstance(outputs, dict):
@@ -164,85 +171,78 @@ class Conversation:
             raise ChildEnded(message)
         return kind, message
 
-    def _request(self, kind: str, reply_kind: str, timeout: float, **fields) -> dict:
-        self.worker.channel.send(kind, **fields)
-        got, message = self._receive(timeout)
-        if got != reply_kind:
-            raise ProtocolError(f"expected {reply_kind!r}, got {got!r}")
-        return message
-
     def _record(self, results) -> None:
         for result in results if isinstance(results, list) else []:
             if isinstance(result, dict) and isinstance(result.get("error"), Raised) \
                     and isinstance(result.get("cell"), int):
                 self.cell_errors[result["cell"]] = result["error"]
 
-    def _cells_until_next_stop(self) -> int:
-        count = 0
+    def _seconds_to_next_stop(self) -> float:
+        """How long the worker may take to reach the next test cell and run its checks."""
+        seconds = 0.0
         for step in self.job.steps[self.steps_done:]:
             if step.action == "test":
-                break
-            count += 1
-        return count
+                checks = next((len(t.calls) for t in self.job.test_cells if t.index == step.cell), 0)
+                return seconds + checks * (SUITE_SECONDS + 5.0)
+            seconds += self.limits.cell_seconds + 1
+        return seconds
 
     # grading a test cell -------------------------------------------------------------------------
 
-    def run_case_remotely(self, name: str, prepared: PreparedSuite):
-        """``run_case`` for the engine: the first case asks the worker for every case of the suite in
-        one request (a round trip per case would cost more than the cases), later ones read the
-        replies. The engine judges each reply here as it would a local run."""
-        executions: list[Execution] = []
-        asked = []
+    def check_specs(self, test: TestCell) -> list[dict]:
+        """What the worker runs at ``test`` by itself: for each gradable call, the candidate's name,
+        the kind the check expects, the driver and every case's inputs."""
+        specs = []
+        for call in self._gradable(test):
+            prepared = self.suites[(call.exercise_id, call.suite)]
+            specs.append({"name": call.name, "kind": prepared.candidate_kind, "driver": prepared.driver,
+                          "options": prepared.driver_options, "cases": [c.inputs for c in prepared.cases],
+                          "time_limit": prepared.time_limit, "total_time": SUITE_SECONDS})
+        return specs
+
+    def _gradable(self, test: TestCell) -> list:
+        return [call for call in test.calls
+                if call.name is not None and (call.exercise_id, call.suite) in self.suites]
+
+    def grade_call(self, test: TestCell, call, result: dict | None) -> CellOutcome:
+        """One call's outcome from what the worker sent for it (``result``: facts and executions),
+        judged here by the engine as if the cases had run in this process."""
+        base = dict(grade_id=test.grade_id, index=test.index, max_score=test.points, exercise=call.exercise_id,
+                    suite=call.suite)
+        prepared = self.suites.get((call.exercise_id, call.suite))
+        if prepared is None or call.name is None or not isinstance(result, dict):
+            message = NOT_A_NAME[self.language].format(exercise=call.exercise_id)
+            return CellOutcome(**base, score=0.0, status="failed", message=message,
+                               outputs=error_outputs("GradingError", message))
+        facts = result.get("facts") if isinstance(result.get("facts"), dict) else {}
+        if not facts.get("defined"):
+            message = NOT_DEFINED[self.language].format(exercise=call.exercise_id, name=call.name)
+            return CellOutcome(**base, score=0.0, status="failed", message=message, cases=len(prepared.cases),
+                               outputs=error_outputs("NameError", message))
+        executions = [_execution(each if isinstance(each, dict) else {}, _seconds(each))
+                      for each in (result.get("executions") or [])[:len(prepared.cases)]]
 
         def run_case(case: PreparedCase, time_limit: float) -> Execution:
-            if not asked:
-                asked.append(True)
-                reply = self._request("call_batch", "called_batch", SUITE_SECONDS + REPLY_MARGIN, name=name,
-                                      driver=prepared.driver, options=prepared.driver_options,
-                                      cases=[c.inputs for c in prepared.cases], time_limit=prepared.time_limit,
-                                      total_time=SUITE_SECONDS)
-                replies = reply.get("executions") if isinstance(reply.get("executions"), list) else []
-                for each in replies[:len(prepared.cases)]:
-                    each = each if isinstance(each, dict) else {}
-                    # The worker's time per case only spends the suite's budget; the wall time of the
-                    # whole batch is bounded here by the request's deadline.
-                    seconds = each.get("seconds") if type(each.get("seconds")) in (int, float) else 0.0
-                    executions.append(_execution(each, min(max(0.0, float(seconds)), SUITE_SECONDS)))
             index = next(i for i, c in enumerate(prepared.cases) if c is case)
             if index < len(executions):
                 return executions[index]
             return Execution({"raised": Raised("NotRun", "the worker returned no result for this case")})
-        return run_case
 
-    def grade_call(self, test: TestCell, call) -> tuple[CellOutcome, Report | None]:
-        start = time.monotonic()
-        base = dict(grade_id=test.grade_id, index=test.index, max_score=test.points, exercise=call.exercise_id,
-                    suite=call.suite)
-        prepared = self.suites.get((call.exercise_id, call.suite))
-        if prepared is None or call.name is None:
-            message = NOT_A_NAME[self.language].format(exercise=call.exercise_id)
-            return CellOutcome(**base, score=0.0, status="failed", message=message,
-                               outputs=error_outputs("GradingError", message)), None
-        facts = self._request("describe", "described", REPLY_MARGIN, name=call.name)
-        if not facts.get("defined"):
-            message = NOT_DEFINED[self.language].format(exercise=call.exercise_id, name=call.name)
-            return CellOutcome(**base, score=0.0, status="failed", message=message, cases=len(prepared.cases),
-                               outputs=error_outputs("NameError", message)), None
-        report = run_prepared(prepared, _facts(facts), self.run_case_remotely(call.name, prepared), self.language,
-                              SUITE_SECONDS)
-        outputs = report_outputs(report, test.points, self.language)
+        report = run_prepared(prepared, _facts(facts), run_case, self.language, SUITE_SECONDS)
         return CellOutcome(**base, score=float(report.score * test.points), status=_status(report),
                            cases_passed=sum(r.passed for r in report.cases), cases=len(prepared.cases),
-                           mistake=report.mistake, message=report.message, seconds=time.monotonic() - start,
-                           outputs=outputs), report
+                           mistake=report.mistake, message=report.message,
+                           seconds=sum(e.seconds for e in executions),
+                           outputs=report_outputs(report, test.points, self.language))
 
-    def grade_test_cell(self, test: TestCell) -> None:
+    def grade_test_cell(self, test: TestCell, checks: list) -> None:
         if not test.calls:  # a test cell with no grade(...) call: nothing runs, full marks, as nbgrader
             self.outcomes[test.index] = CellOutcome(test.grade_id, test.index, test.points, test.points, "passed")
             return
+        results = dict(zip(map(id, self._gradable(test)), checks if isinstance(checks, list) else []))
         outcome = None
         for call in test.calls:  # nbgrader takes the cell's last value: the last call's score
-            outcome, _ = self.grade_call(test, call)
+            outcome = self.grade_call(test, call, results.get(id(call)))
         self.outcomes[test.index] = outcome
 
     # the whole submission ------------------------------------------------------------------------
@@ -251,20 +251,25 @@ class Conversation:
         start = time.monotonic()
         job = self.job
         files = [(name, np.frombuffer(data, dtype=np.uint8)) for name, data in job.files]
-        self.worker.channel.send("submission", files=files, steps=[s.as_message() for s in job.steps],
-                                 limits=self.limits.as_message())
+        tests_by_index = {test.index: test for test in job.test_cells}
+        steps = []
+        for step in job.steps:
+            message = step.as_message()
+            if step.action == "test":
+                message["checks"] = self.check_specs(tests_by_index[step.cell])
+            steps.append(message)
+        self.worker.channel.send("submission", files=files, steps=steps, limits=self.limits.as_message())
         tests = {test.index: test for test in job.test_cells}
         reason, ended = None, None
         try:
             while True:
-                timeout = (self._cells_until_next_stop() + 1) * (self.limits.cell_seconds + 1) + REPLY_MARGIN
+                timeout = self._seconds_to_next_stop() + self.limits.cell_seconds + REPLY_MARGIN
                 kind, message = self._receive(timeout)
                 self._record(message.get("results"))
                 index = message.get("cell")
                 if kind == "at" and type(index) is int and index in tests:
                     self.steps_done = next(i for i, s in enumerate(job.steps) if s.cell == index) + 1
-                    self.grade_test_cell(tests[index])
-                    self.worker.channel.send("continue")
+                    self.grade_test_cell(tests[index], message.get("checks"))
                 elif kind == "done":
                     break
                 else:

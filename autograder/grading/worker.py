@@ -221,6 +221,7 @@ def serve(channel: Channel, base: str, child_uid: int | None = NOBODY) -> None:
 # what a child may say ----------------------------------------------------------------------------------
 
 CHILD_REPLY_MARGIN = 3.0   # seconds a child may take beyond its own alarm before it is killed
+CHECK_SECONDS = 60.0       # all the cases of one check (the engine's budget for a suite)
 DESCRIBE_SECONDS = 5.0     # to describe a candidate (its repr may be the student's code)
 
 
@@ -249,6 +250,21 @@ FACT_FIELDS = {"defined": (bool,), "is_class": (bool,), "is_routine": (bool,), "
                "is_none": (bool,), "is_plain_value": (bool,), "type_name": (str,), "summary": (str,),
                "error": (Raised,)}
 CALLED_FIELDS = {"outputs": (dict,), "warnings": (list,), "printed": (str,), "seconds": (int, float)}
+
+
+def _check_checks(checks, expected: int) -> None:
+    """The results of a test cell's checks, run by the child: one (facts, executions) per check."""
+    if type(checks) is not list or len(checks) != expected:
+        raise ChildMisbehaved("not one result per check")
+    for check in checks:
+        if type(check) is not dict or set(check) != {"facts", "executions"} or type(check["facts"]) is not dict \
+                or type(check["executions"]) is not list:
+            raise ChildMisbehaved("a check's result must hold facts and executions")
+        _check_plain(check["facts"], FACT_FIELDS)
+        for execution in check["executions"]:
+            if type(execution) is not dict:
+                raise ChildMisbehaved("an execution must be a dict")
+            _check_called(execution)
 
 
 def _check_called(fields: dict) -> None:
@@ -281,12 +297,14 @@ class Relay:
         self.tests_reached = 0
 
     def _deadline_to_next_stop(self) -> float:
-        cells = 0
+        cells, checks = 0, 0
         for step in self.steps[self.position:]:
             if step["action"] == "test":
+                checks = len(step.get("checks") or ())
                 break
             cells += 1
-        return time.monotonic() + (cells + 1) * (self.limits["cell_seconds"] + 1) + CHILD_REPLY_MARGIN
+        seconds = (cells + 1) * (self.limits["cell_seconds"] + 1) + checks * (CHECK_SECONDS + DESCRIBE_SECONDS)
+        return time.monotonic() + seconds + CHILD_REPLY_MARGIN
 
     def _kill(self, why: str) -> None:
         if not self.status:
@@ -362,10 +380,16 @@ class Relay:
             if type(fields.get("cell")) is not int or self.tests_reached >= len(self.tests) \
                     or fields["cell"] != self.tests[self.tests_reached]:
                 raise ChildMisbehaved("stopped at a cell that is not the next test cell")
-            _check_plain(fields, {"cell": (int,), "results": (list,)})
+            _check_plain(fields, {"cell": (int,), "results": (list,), "checks": (list,)})
             _check_results(fields.get("results", []))
             self.position = next(i for i, s in enumerate(self.steps) if s["cell"] == fields["cell"]) + 1
             self.tests_reached += 1
+            step = self.steps[self.position - 1]
+            if "checks" in step:  # checked by the child itself: it goes on without waiting
+                _check_checks(fields.get("checks"), len(step["checks"]))
+                self.expected, self.reply_deadline = "at", self._deadline_to_next_stop()
+            elif "checks" in fields:
+                raise ChildMisbehaved("sent checks for a test cell that asked for none")
         elif kind == "done" and expected == "at":
             if self.tests_reached != len(self.tests):
                 raise ChildMisbehaved("finished before its last test cell")
@@ -375,12 +399,6 @@ class Relay:
             _check_plain(fields, FACT_FIELDS)
         elif kind == "called" and expected == "called":
             _check_called(fields)
-        elif kind == "called_batch" and expected == "called_batch":
-            _check_plain(fields, {"executions": (list,)})
-            for execution in fields.get("executions", []):
-                if type(execution) is not dict:
-                    raise ChildMisbehaved("an execution must be a dict")
-                _check_called(execution)
         else:
             raise ChildMisbehaved(f"sent {kind!r} when {expected or 'nothing'!r} was due")
 
@@ -395,10 +413,6 @@ class Relay:
             limit = frame.fields().get("time_limit")
             limit = float(limit) if type(limit) in (int, float) else self.limits["cell_seconds"]
             self.expected, self.reply_deadline = "called", now + limit + CHILD_REPLY_MARGIN
-        elif frame.kind == "call_batch":
-            total = frame.fields().get("total_time")
-            total = float(total) if type(total) in (int, float) else self.limits["cell_seconds"]
-            self.expected, self.reply_deadline = "called_batch", now + total + CHILD_REPLY_MARGIN
         else:
             return  # nothing else is meant for a child
         try:
@@ -429,6 +443,19 @@ def _drop_privileges(uid: int) -> None:
     os.setgroups([])
     os.setgid(uid)
     os.setuid(uid)
+
+
+def _failed(error: BaseException) -> dict:
+    return {"outputs": {"raised": raised_from(error)}, "warnings": [], "printed": "", "seconds": 0.0}
+
+
+def _checkable(kind: str, facts: dict) -> bool:
+    """Whether the engine's ``validate_candidate`` lets a check of ``kind`` call this candidate."""
+    if kind == "class":
+        return bool(facts.get("is_class"))
+    if kind == "value":
+        return not facts.get("is_none")
+    return bool(facts.get("is_callable"))
 
 
 class _Shell:
@@ -532,10 +559,10 @@ class Child:
         except BaseException as error:  # noqa: BLE001 - a hostile object in the outputs, a timeout...
             return pack("called", outputs={"raised": raised_from(error)}, warnings=[], printed="", seconds=0.0)
 
-    def call_batch(self, request: dict) -> bytes:
-        """Every case of a suite in one reply, each with its own time limit, as the engine's
-        ``run_prepared`` would run them one by one: out of ``total_time`` in all, and none after a
-        case that timed out (the engine fails those without running them)."""
+    def executions(self, request: dict) -> list[dict]:
+        """Every case of a suite, each with its own time limit, as the engine's ``run_prepared``
+        would run them one by one: out of ``total_time`` in all, and none after a case that timed
+        out (the engine fails those without running them)."""
         executions, remaining = [], float(request["total_time"])
         for inputs in request["cases"]:
             limit = max(0.5, min(float(request["time_limit"]), remaining))
@@ -544,11 +571,25 @@ class Child:
             remaining -= float(reply["seconds"])
             if reply["outputs"].get("raised") == Raised("Timeout"):
                 break
+        return executions
+
+    def run_checks(self, step: dict) -> None:
+        """A test cell whose checks the grader sent with the plan: describe each candidate and, when
+        it is something the check can call (as the engine's validation decides), run every case;
+        then report it all in one ``at`` and go on, without waiting for the grader."""
+        checks = []
+        for spec in step["checks"]:
+            facts = self.describe(spec["name"])
+            runnable = facts.get("defined") and "error" not in facts and _checkable(spec["kind"], facts)
+            checks.append({"facts": facts, "executions": self.executions(spec) if runnable else []})
         try:
-            return pack("called_batch", executions=executions)
+            message = pack("at", cell=step["cell"], results=self.results, checks=checks)
         except BaseException as error:  # noqa: BLE001 - outputs the protocol cannot carry
-            failed = {"outputs": {"raised": raised_from(error)}, "warnings": [], "printed": "", "seconds": 0.0}
-            return pack("called_batch", executions=[failed] * len(executions))
+            for check in checks:
+                check["executions"] = [_failed(error)] * len(check["executions"])
+            message = pack("at", cell=step["cell"], results=self.results, checks=checks)
+        self.results = []
+        self.channel.send_packed(message)
 
     def _call_or_error(self, request: dict) -> dict:
         try:
@@ -556,7 +597,7 @@ class Child:
             pack("called", **reply)  # can it cross? (a hostile object in the outputs cannot)
             return reply
         except BaseException as error:  # noqa: BLE001
-            return {"outputs": {"raised": raised_from(error)}, "warnings": [], "printed": "", "seconds": 0.0}
+            return _failed(error)
 
     def serve_test_cell(self, index: int) -> None:
         self.channel.send("at", cell=index, results=self.results)
@@ -569,8 +610,6 @@ class Child:
                 self.channel.send("described", **self.describe(request["name"]))
             elif kind == "call":
                 self.channel.send_packed(self._called(request))
-            elif kind == "call_batch":
-                self.channel.send_packed(self.call_batch(request))
             else:
                 self.channel.send("error", message=f"unexpected {kind!r}")
 
@@ -587,7 +626,9 @@ def run_child(channel: Channel, folder: str, job: dict, uid: int | None) -> None
     os.environ["HOME"] = folder
     child = Child(channel, job["limits"])
     for step in job["steps"]:
-        if step["action"] == "test":
+        if step["action"] == "test" and "checks" in step:
+            child.run_checks(step)
+        elif step["action"] == "test":
             child.serve_test_cell(step["cell"])
         else:
             child.run_cell(step["cell"], step["source"], step["action"] == "demo")

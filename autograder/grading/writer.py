@@ -185,3 +185,26 @@ def write_result(root: Path, document: dict) -> Path:
     path = result_path(root, document["student"], document["assignment"])
     atomic_write(path, json.dumps(document, ensure_ascii=False, indent=1, default=str) + "\n")
     return path
+
+
+# Every grade row of a gradebook with the names it belongs to: what two gradings of one class must
+# agree on (the tests and benchmarks/grade_vs_nbgrader.py compare nbgrader's and ours with it).
+GRADE_ROWS = """
+    SELECT student.id, assignment.name, notebook.name, base_cell.name, grade.auto_score,
+           grade.manual_score, grade.needs_manual_grade
+    FROM grade
+    JOIN submitted_notebook ON grade.notebook_id = submitted_notebook.id
+    JOIN submitted_assignment ON submitted_notebook.assignment_id = submitted_assignment.id
+    JOIN student ON submitted_assignment.student_id = student.id
+    JOIN assignment ON submitted_assignment.assignment_id = assignment.id
+    JOIN notebook ON submitted_notebook.notebook_id = notebook.id
+    JOIN base_cell ON grade.cell_id = base_cell.id
+"""
+
+
+def grade_rows(database: Path) -> set[tuple]:
+    """(student, assignment, notebook, cell, auto score, manual score, needs manual grade) for every
+    grade row of the SQLite gradebook at ``database``."""
+    import sqlite3
+    with sqlite3.connect(database) as db:
+        return set(db.execute(GRADE_ROWS))
