@@ -18,6 +18,7 @@ weaker mode), ``plan``, ``session``, ``scheduler``, ``writer``, ``course``.
 """
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 import time
@@ -27,6 +28,7 @@ from pathlib import Path
 import nbformat
 
 from .course import Course, CourseProblem, build_job, release_language, source_cells
+from ..runtime.calls import grade_calls
 from .plan import imports_of
 from .sandbox import COMMON_MODULES, STUDENT_CHECKER, Limits, SandboxUnavailable, choose_mode
 from .scheduler import WorkerSpec, run_locally, run_on_dask
@@ -79,7 +81,7 @@ def grade_assignments(course: Path | None, assignments: list[str], *, students: 
     limits = limits or Limits()
     writer = GradebookWriter(course.db_url, course.course_id)
     try:
-        jobs, skipped, modules, exercise_ids = [], 0, {}, {}
+        modules, exercise_ids, plans = {}, {}, []
         for assignment in assignments:
             notebooks = course.notebooks(assignment)
             if not notebooks:
@@ -89,32 +91,43 @@ def grade_assignments(course: Path | None, assignments: list[str], *, students: 
                 release = nbformat.read(course.release / assignment / f"{notebook}.ipynb", as_version=4)
                 sources = source_cells(writer.gradebook, assignment, notebook)
                 modules.update(dict.fromkeys(imports_of(release)))
-                for student in chosen:
-                    job = build_job(course, sources, release, student, assignment, notebook, run_demos)
-                    exercise_ids.update(dict.fromkeys(c.exercise_id for t in job.test_cells for c in t.calls))
-                    if not force and already_graded(course.root, job):
-                        skipped += 1
-                        continue
-                    jobs.append(job)
-        summary = GradingSummary(skipped=skipped, mode=mode, notice=notice)
-        if not jobs:
+                exercise_ids.update(dict.fromkeys(call.exercise_id for cell in sources.values()
+                                                  if cell.points is not None and cell.cell_type == "code"
+                                                  for call in grade_calls(cell.source)))
+                plans += [(sources, release, student, assignment, notebook) for student in chosen]
+        summary = GradingSummary(mode=mode, notice=notice)
+
+        def jobs():
+            """Each submission to grade, built while the workers grade the ones before it."""
+            for sources, release, student, assignment, notebook in plans:
+                job = build_job(course, sources, release, student, assignment, notebook, run_demos)
+                if not force and already_graded(course.root, job):
+                    summary.skipped += 1
+                    continue
+                yield job
+
+        pending = jobs()
+        first = next(pending, None)
+        if first is None:  # nothing to grade: no suites, no workers
             summary.seconds = time.monotonic() - start
             return summary
         suites = prepare_suites(exercise_ids)
         spec = WorkerSpec(mode, (*modules, *COMMON_MODULES, STUDENT_CHECKER), limits)
         languages = {a: release_language(course, a) for a in assignments}
+        queue = itertools.chain([first], pending)
         if scheduler:
-            outcomes = run_on_dask(jobs, suites, spec, scheduler, languages.get)
+            outcomes = run_on_dask(queue, suites, spec, scheduler, languages.get)
         else:
-            count = workers or max(1, min(len(jobs), os.cpu_count() or 1))
-            outcomes = run_locally(jobs, suites, spec, count, languages.get)
-        with _progress_bar(len(jobs), progress) as bar:
+            count = workers or max(1, min(len(plans), os.cpu_count() or 1))
+            outcomes = run_locally(queue, suites, spec, count, languages.get)
+        with _progress_bar(len(plans), progress) as bar:
             for job, outcome in outcomes:
                 commit(course, writer, job, outcome)
                 summary.graded += 1
                 if outcome.status != "graded":
                     summary.failed.append((job.student, job.assignment, outcome.reason or "failed"))
-                bar.update(1)
+                bar.n = summary.graded + summary.skipped
+                bar.refresh()
         summary.seconds = time.monotonic() - start
         return summary
     finally:

@@ -117,7 +117,7 @@ def build_job(course: Course, sources: dict[str, SourceCell], release_notebook: 
     steps, skipped = make_plan(merged, run_demos)
     digest = digest_files(files, raw + (timestamp or "").encode())
     return Job(student=student, assignment=assignment, notebook=notebook, digest=digest,
-               merged=json.loads(nbformat.writes(merged.notebook, version=4)) if unreadable is None else None,
+               merged=merged.notebook if unreadable is None else None,
                test_cells=merged.test_cells, steps=steps, skipped_demos=skipped, files=files,
                restored=merged.restored, unreadable=unreadable, timestamp=timestamp)
 

@@ -47,7 +47,7 @@ class Job:
     assignment: str
     notebook: str                          # the notebook's name, without .ipynb
     digest: str                            # of the submitted files: a changed submission is regraded
-    merged: dict | None                    # the notebook to grade (nbformat JSON), None if unreadable
+    merged: dict | None                    # the notebook to grade (an nbformat node), None if unreadable
     test_cells: list[TestCell] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
     skipped_demos: list[int] = field(default_factory=list)

@@ -315,6 +315,19 @@ class Relay:
     def run(self) -> dict:
         """Relay until the child ends; how it ended, as plain data."""
         grader_open = True
+        # The child's end wakes the loop at once (a pidfd is readable when the process exits),
+        # instead of at the next poll: a submission's last message is followed by its exit.
+        try:
+            ended_fd = os.pidfd_open(self.pid)
+        except (AttributeError, OSError):
+            ended_fd = None
+        try:
+            return self._relay(grader_open, ended_fd)
+        finally:
+            if ended_fd is not None:
+                os.close(ended_fd)
+
+    def _relay(self, grader_open: bool, ended_fd: int | None) -> dict:
         while True:
             done, status = os.waitpid(self.pid, os.WNOHANG)
             if done:
@@ -324,7 +337,8 @@ class Relay:
                 self._kill("wall_exceeded")
             elif self.reply_deadline is not None and now > self.reply_deadline:
                 self._kill("cell_time_exceeded")
-            watched = ([self.grader.read_fd] if grader_open else []) + ([] if self.closed else [self.child.fileno()])
+            watched = ([self.grader.read_fd] if grader_open else []) + ([] if self.closed else [self.child.fileno()]) \
+                + ([ended_fd] if ended_fd is not None else [])
             ready, _, _ = select.select(watched, [], [], 0.02)
             if self.child.fileno() in ready and not self.closed:
                 self._from_child()

@@ -64,8 +64,9 @@ def already_graded(root: Path, job: Job) -> bool:
 
 def autograded_notebook(job: Job, outcome: SubmissionOutcome) -> nbformat.NotebookNode:
     """The merged notebook with each test cell's outputs as the student would see them, and each
-    cell that raised with its error (the words only)."""
-    notebook = nbformat.reads(json.dumps(job.merged), as_version=4)  # joins the sources' lines again
+    cell that raised with its error (the words only). Fills in ``job.merged`` itself: a job is
+    committed once."""
+    notebook = job.merged
     by_index = {cell.index: cell for cell in outcome.cells}
     for index, cell in enumerate(notebook.cells):
         if cell.cell_type != "code":
@@ -81,7 +82,11 @@ def autograded_notebook(job: Job, outcome: SubmissionOutcome) -> nbformat.Notebo
 
 
 def write_autograded(path: Path, notebook: nbformat.NotebookNode) -> None:
-    atomic_write(path, nbformat.writes(notebook))
+    """The notebook as nbformat would write it, less the schema validation (every cell was built
+    here from the validated release and plain strings), the split of sources into lines (a string
+    is valid nbformat too) and the indentation, which would make ``json`` use its slow pure-Python
+    encoder: together they cost more than the rest of committing a submission."""
+    atomic_write(path, json.dumps(notebook, ensure_ascii=False, sort_keys=True) + "\n")
 
 
 class GradebookWriter:
@@ -183,7 +188,7 @@ def result_document(job: Job, outcome: SubmissionOutcome,
 
 def write_result(root: Path, document: dict) -> Path:
     path = result_path(root, document["student"], document["assignment"])
-    atomic_write(path, json.dumps(document, ensure_ascii=False, indent=1, default=str) + "\n")
+    atomic_write(path, json.dumps(document, ensure_ascii=False, default=str) + "\n")
     return path
 
 
