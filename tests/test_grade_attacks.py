@@ -19,7 +19,7 @@ import pytest
 import reference
 from autograder.grading import Limits
 from grading import cell_scores, course_copy, grade, gradebook_rows, nbgrader_meta, result, solved, submit, with_answer
-from hostile import (ASSIGNMENT, RIGHT_RELU, TARGET, WRONG_RELU, add_files, attacking, expected_scores, oracle,
+from hostile import (ASSIGNMENT, RIGHT_RELU, WRONG_RELU, add_files, attacking, expected_scores, oracle,
                      with_cells)
 from notebooks import ROOT
 

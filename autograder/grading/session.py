@@ -1,9 +1,11 @@
 """Grade one submission on one worker: the trusted side of the conversation.
 
-The grader sends the submission's files and plan (:mod:`plan`), then, at each test cell the worker
-stops at, asks it to describe each graded candidate and to call it on each case's inputs. It
-judges every reply itself with the checker's engine (``run_prepared``), so nothing the student's
-code does in the worker can touch the comparison, the expected outputs or the score.
+The grader sends the submission's files and plan (:mod:`plan`), each test cell carrying its checks:
+the candidate's name and every case's inputs. The worker runs the cells and, at each test cell,
+describes the candidate and runs the cases itself, then reports that cell in one message and goes
+on (no round trip per case). The grader judges every reply itself with the checker's engine
+(``run_prepared``), so nothing the student's code does in the worker can touch the comparison, the
+expected outputs or the score.
 
 Faults of the submission (an exception, ``sys.exit``, ``os._exit``, a loop, exhausted memory) cost
 the cells that did not complete, with the reason; the worker's own faults (killed from outside)
@@ -251,15 +253,14 @@ class Conversation:
         start = time.monotonic()
         job = self.job
         files = [(name, np.frombuffer(data, dtype=np.uint8)) for name, data in job.files]
-        tests_by_index = {test.index: test for test in job.test_cells}
+        tests = {test.index: test for test in job.test_cells}
         steps = []
         for step in job.steps:
             message = step.as_message()
             if step.action == "test":
-                message["checks"] = self.check_specs(tests_by_index[step.cell])
+                message["checks"] = self.check_specs(tests[step.cell])
             steps.append(message)
         self.worker.channel.send("submission", files=files, steps=steps, limits=self.limits.as_message())
-        tests = {test.index: test for test in job.test_cells}
         reason, ended = None, None
         try:
             while True:

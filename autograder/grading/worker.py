@@ -7,9 +7,11 @@ Started by the grader inside the sandbox (``autograder.grading.sandbox``), it sp
 2. ``submission`` — write the submission's files into a fresh working folder, fork a child, wait
    for it, kill whatever it left running, remove the folder and reply ``finished``.
 3. The child drops privileges, sets its limits, and runs the plan's steps in order: setup, answer
-   and the student's own cells, and the demo cells a graded cell needs. At each test cell it
-   replies ``at`` and serves the grader's requests (``describe`` a candidate, ``call`` it through a
-   driver on the inputs sent) until ``continue``; after the last step it replies ``done``.
+   and the student's own cells, and the demo cells a graded cell needs. At a test cell that
+   carries its checks (what the grader sends), it describes each candidate, calls it through the
+   check's driver on every case's inputs, replies ``at`` with all of it and goes on; at a test cell
+   without checks it replies ``at`` and serves requests (``describe``, ``call``) until
+   ``continue``. After the last step it replies ``done``.
 
 Nothing here decides a grade: the grader compares what comes back. A student's code runs in the
 child, so the child may lie; it can only lie about its own submission.
