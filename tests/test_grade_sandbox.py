@@ -208,3 +208,15 @@ def test_a_python_environment_other_users_cannot_read_is_found_and_the_weak_noti
         assert "not readable" not in sandbox.choose_mode("off")[1]
     finally:
         shutil.rmtree(base)
+
+
+def test_the_private_tmp_is_mounted_before_anything_bound_below_it(monkeypatch):
+    """A virtualenv under /tmp (CI's clone) is bound on top of the sandbox's /tmp, not hidden by it."""
+    monkeypatch.setattr(sandbox, "_python_roots", lambda: ["/tmp/some-clone/.venv", "/usr/local/python"])
+    command = sandbox.bubblewrap_command(Path("/tmp/code"))
+    tmpfs = command.index("--tmpfs")
+    assert command[tmpfs + 1] == "/tmp"
+    binds = [i for i, arg in enumerate(command) if arg in ("--ro-bind", "--dir")
+             and command[i + (2 if arg == "--ro-bind" else 1)].startswith("/tmp/")]
+    assert binds and all(i > tmpfs for i in binds)
+

@@ -144,6 +144,9 @@ def bubblewrap_command(code_folder: Path) -> list[str]:
             for item in ("--cap-add", cap)]
     else:
         command += ["--unshare-user"]
+    # The private /tmp first: a virtualenv under /tmp (a CI clone's .venv) is bound on top of it,
+    # not hidden by it.
+    command += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     command += ["--ro-bind", "/usr", "/usr"]
     for name in ("bin", "lib", "lib32", "lib64", "sbin"):
         path = Path("/") / name
@@ -166,7 +169,7 @@ def bubblewrap_command(code_folder: Path) -> list[str]:
     cache = _font_cache()
     if cache:
         command += ["--ro-bind-try", cache, FONT_CACHE]
-    command += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--chdir", "/tmp"]
+    command += ["--chdir", "/tmp"]
     return command + [sys.executable, "-I", "-S", "-c", _bootstrap(WORKER_ROOT)]
 
 
