@@ -70,11 +70,11 @@ def _probe(mode: str, listener, paths: list[str]) -> dict:
     return got["returned"]
 
 
-def _home_entries() -> list[str]:
-    """What the grader's HOME holds, but for the folders on the way to the Python installation
-    (which the sandbox mounts read-only, e.g. ~/.pyenv/versions/3.11)."""
+def _entries_to_hide(folder: Path) -> list[str]:
+    """What a folder of the grader's holds, but for the folders on the way to the Python installation
+    (which the sandbox mounts read-only: ~/.pyenv/versions/3.11, or a CI clone's .venv)."""
     roots = sandbox._python_roots()
-    return [str(path) for path in sorted(Path.home().iterdir())
+    return [str(path) for path in sorted(folder.iterdir())
             if not any(root == str(path) or root.startswith(f"{path}{os.sep}") for root in roots)][:30]
 
 
@@ -83,8 +83,9 @@ def bubblewrap_probe(listener, released_template, tmp_path_factory):
     if not sandbox.bubblewrap_status()[0]:
         pytest.fail(f"bubblewrap cannot run here: {sandbox.bubblewrap_status()[1]}")
     course = released_template(ASSIGNMENT)
+    project = Path(__file__).resolve().parents[1]
     paths = [str(course), str(course / "gradebook.db"), str(course / "solutions"),
-             str(Path(__file__).resolve().parents[1]), *_home_entries()]
+             *_entries_to_hide(project), *_entries_to_hide(Path.home())]
     return paths, _probe("bubblewrap", listener, paths)
 
 
@@ -98,6 +99,8 @@ def test_bubblewrap_has_no_network(bubblewrap_probe, listener):
 def test_bubblewrap_hides_the_course_the_gradebook_and_the_graders_home(bubblewrap_probe):
     paths, returned = bubblewrap_probe
     assert any(path.startswith(str(Path.home())) for path in paths), "a HOME with nothing to hide tests nothing"
+    project = Path(__file__).resolve().parents[1]
+    assert {str(project / name) for name in ("reference", "solutions", "autograder")} <= set(paths)
     assert all(os.path.exists(path) for path in paths)  # they exist for the grader...
     assert returned["probe_paths"] == {path: False for path in paths}  # ...not in the sandbox
 
