@@ -24,6 +24,11 @@ from . import check, exercises
 from .runtime.messages import LANGUAGES, language_or_default
 from .runtime.sandbox import sandboxed
 
+# jsonschema, under nbformat, imports rfc3987_syntax when it is installed, only to check strings of
+# the "iri" formats, and that import builds 38 parsers: a second of CPU at every start of a command
+# that reads notebooks. nbformat's schemas use no such format, so the import is declined.
+sys.modules.setdefault("rfc3987_syntax", None)
+
 LOAD_TIME_LIMIT = 30.0  # seconds for a student's file to finish its top-level code
 
 # ``check --json``: the same keys for every outcome. ``error`` is None when the check ran (passed or

@@ -257,3 +257,35 @@ def test_arrays_with_nan_or_many_elements_still_travel_as_npy():
 def test_malformed_inline_arrays_are_refused(bad):
     with pytest.raises(ProtocolError):
         decode_value(bad, [])
+
+
+def test_a_value_encoded_ahead_crosses_as_itself_wherever_it_is_placed():
+    big = np.arange(protocol.INLINE_ARRAY_SIZE + 5.0)           # a blob of its own
+    ahead = protocol.encoded([{"x": big, "n": 3}, np.arange(4)])
+    before = np.linspace(0, 1, protocol.INLINE_ARRAY_SIZE + 1)  # blobs already in the message
+    got = round_trip({"first": before, "ahead": ahead, "again": ahead, "last": big * 2})
+    np.testing.assert_array_equal(got["first"], before)
+    for each in (got["ahead"], got["again"]):
+        np.testing.assert_array_equal(each[0]["x"], big)
+        assert each[0]["n"] == 3 and each[1].tolist() == [0, 1, 2, 3]
+    np.testing.assert_array_equal(got["last"], big * 2)
+
+
+def test_a_string_utf8_cannot_hold_still_packs_and_crosses():
+    assert round_trip(["日本語", "\ud800"]) == ["日本語", "\ud800"]
+
+
+def test_the_relay_can_read_a_message_without_its_arrays():
+    message = pack("at", outputs={"y": np.arange(1000.0), "s": np.float64(2.0), "k": {np.int64(1): 2}}, printed="p")
+    reader = FrameReader()
+    reader.feed(message)
+    fields = reader.next_frame().fields(arrays=False)
+    assert fields["outputs"]["y"] is protocol.SKIPPED_ARRAY and fields["outputs"]["s"] is protocol.SKIPPED_SCALAR
+    assert fields["outputs"]["k"] == {protocol.SKIPPED_SCALAR: 2} and fields["printed"] == "p"
+    broken = frame({"kind": "at", "body": {"t": "dict", "k": ["y"], "v": [{"t": "ndarray", "blob": 0}]}, "blobs": [3]},
+                   b"bad")
+    reader.feed(broken)
+    skipped = reader.next_frame()
+    assert skipped.fields(arrays=False) == {"y": protocol.SKIPPED_ARRAY}
+    with pytest.raises(ProtocolError):  # the grader, reading the arrays, refuses the blob
+        skipped.fields()

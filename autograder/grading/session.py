@@ -24,7 +24,7 @@ from ..runtime.messages import language_or_default
 from ..runtime.notebook import status_of
 from ..runtime.sandbox import Raised
 from .plan import Step, TestCell
-from .protocol import ChannelClosed, ChannelTimeout, ProtocolError
+from .protocol import ChannelClosed, ChannelTimeout, Encoded, ProtocolError, encoded
 from .sandbox import Limits, WorkerProcess
 
 SUITE_SECONDS = 60.0       # for all the cases of one suite, as the engine's run_prepared allows
@@ -154,6 +154,17 @@ def _status(report: Report) -> str:
     return "blank" if status == "unfinished" else status
 
 
+# Each suite's case inputs are encoded once per process, not once per submission that sends them.
+_ENCODED_INPUTS: dict[int, tuple[PreparedSuite, Encoded]] = {}
+
+
+def _encoded_inputs(prepared: PreparedSuite) -> Encoded:
+    cached = _ENCODED_INPUTS.get(id(prepared))
+    if cached is None or cached[0] is not prepared:
+        cached = _ENCODED_INPUTS[id(prepared)] = (prepared, encoded([case.inputs for case in prepared.cases]))
+    return cached[1]
+
+
 class Conversation:
     """The grader's side of one submission on one worker."""
 
@@ -198,7 +209,7 @@ class Conversation:
         for call in self._gradable(test):
             prepared = self.suites[(call.exercise_id, call.suite)]
             specs.append({"name": call.name, "kind": prepared.candidate_kind, "driver": prepared.driver,
-                          "options": prepared.driver_options, "cases": [c.inputs for c in prepared.cases],
+                          "options": prepared.driver_options, "cases": _encoded_inputs(prepared),
                           "time_limit": prepared.time_limit, "total_time": SUITE_SECONDS})
         return specs
 

@@ -37,7 +37,7 @@ import traceback
 
 from ..runtime import engine
 from ..runtime.sandbox import Raised, _time_limit, raised_from
-from .protocol import Channel, ChannelClosed, Frame, FrameReader, ProtocolError, pack
+from .protocol import Channel, ChannelClosed, Encoded, Frame, FrameReader, ProtocolError, encoded, pack
 
 NOBODY = 65534            # the uid and gid a child runs as when the worker is root
 PR_SET_CHILD_SUBREAPER = 36
@@ -384,7 +384,7 @@ class Relay:
         self.reader.feed(data)
         try:
             while (frame := self.reader.next_frame()) is not None:
-                self._check(frame.kind, frame.fields())
+                self._check(frame.kind, frame.fields(arrays=False))  # the grader reads the arrays
                 self.grader.send_packed(frame.raw)
         except (ProtocolError, ChildMisbehaved) as error:
             self.status = {"protocol": str(error)[:300]}
@@ -575,15 +575,15 @@ class Child:
         except BaseException as error:  # noqa: BLE001 - a hostile object in the outputs, a timeout...
             return pack("called", outputs={"raised": raised_from(error)}, warnings=[], printed="", seconds=0.0)
 
-    def executions(self, request: dict) -> list[dict]:
+    def executions(self, request: dict) -> list[Encoded]:
         """Every case of a suite, each with its own time limit, as the engine's ``run_prepared``
         would run them one by one: out of ``total_time`` in all, and none after a case that timed
         out (the engine fails those without running them)."""
         executions, remaining = [], float(request["total_time"])
         for inputs in request["cases"]:
             limit = max(0.5, min(float(request["time_limit"]), remaining))
-            reply = self._call_or_error({**request, "inputs": inputs, "time_limit": limit})
-            executions.append(reply)
+            reply, sent = self._call_or_error({**request, "inputs": inputs, "time_limit": limit})
+            executions.append(sent)
             remaining -= float(reply["seconds"])
             if reply["outputs"].get("raised") == Raised("Timeout"):
                 break
@@ -607,13 +607,15 @@ class Child:
         self.results = []
         self.channel.send_packed(message)
 
-    def _call_or_error(self, request: dict) -> dict:
+    def _call_or_error(self, request: dict) -> tuple[dict, Encoded]:
+        """One case's reply, and the reply encoded for the ``at`` message. A reply that cannot be
+        encoded (a hostile object in the outputs) becomes an error here, so only its case fails."""
         try:
             reply = self.call(request)
-            pack("called", **reply)  # can it cross? (a hostile object in the outputs cannot)
-            return reply
+            return reply, encoded(reply)
         except BaseException as error:  # noqa: BLE001
-            return _failed(error)
+            reply = _failed(error)
+            return reply, encoded(reply)
 
     def serve_test_cell(self, index: int) -> None:
         self.channel.send("at", cell=index, results=self.results)
