@@ -111,15 +111,14 @@ def grade_assignments(course: Path | None, assignments: list[str], *, students: 
         if first is None:  # nothing to grade: no suites, no workers
             summary.seconds = time.monotonic() - start
             return summary
-        suites = prepare_suites(exercise_ids)
         spec = WorkerSpec(mode, (*modules, *COMMON_MODULES, STUDENT_CHECKER), limits)
         languages = {a: release_language(course, a) for a in assignments}
         queue = itertools.chain([first], pending)
         if scheduler:
-            outcomes = run_on_dask(queue, suites, spec, scheduler, languages.get)
+            outcomes = run_on_dask(queue, prepare_suites(exercise_ids), spec, scheduler, languages.get)
         else:
             count = workers or max(1, min(len(plans), os.cpu_count() or 1))
-            outcomes = run_locally(queue, suites, spec, count, languages.get)
+            outcomes = run_locally(queue, lambda: prepare_suites(exercise_ids), spec, count, languages.get)
         with _progress_bar(len(plans), progress) as bar:
             for job, outcome in outcomes:
                 commit(course, writer, job, outcome)

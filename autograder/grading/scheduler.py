@@ -7,12 +7,15 @@ Either way the results come back to the one grader process, which alone writes t
 """
 from __future__ import annotations
 
+import itertools
+import pickle
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from .course import CourseProblem
+from .protocol import ProtocolError
 from .sandbox import Limits, WorkerProcess, worker_code_folder
 from .session import CellOutcome, Job, SubmissionOutcome, WorkerLost, error_outputs, grade_job
 
@@ -77,39 +80,64 @@ def lost(job: Job, reason: str) -> SubmissionOutcome:
 # Local judges ------------------------------------------------------------------------------------------
 #
 # Judging is Python that holds the GIL (comparing outputs, naming mistakes), so each local worker is
-# driven from its own trusted process, forked from the grader after the suites are prepared (the
-# children inherit them; nothing is pickled but the jobs and their outcomes, between trusted
-# processes). Each judge and its sandboxed worker take turns, so a pair keeps about one core busy.
+# driven from its own trusted process, forked from the grader. Each judge starts its sandboxed worker
+# at once, and the worker prewarms while the grader prepares the suites; the judge then receives the
+# prepared suites, pickled, from the grader (between trusted processes: nothing of a worker's is
+# ever unpickled). Each judge and its sandboxed worker take turns, so a pair keeps about one core busy.
+
+SUITES_WAIT_SECONDS = 600.0   # for the grader to prepare the suites (seconds, in practice)
 
 _JUDGE: dict = {}
 
 
-def _start_judge(spec: WorkerSpec, code_folder: Path) -> None:
+def _start_judge(spec: WorkerSpec, code_folder: Path, suites_queue) -> None:
     from multiprocessing.util import Finalize
     slot = WorkerSlot(spec, code_folder)
     _JUDGE["slot"] = slot
     Finalize(slot, slot.close, exitpriority=10)  # the judge's sandboxed worker goes with it
+    try:
+        slot.ready()
+    except (OSError, RuntimeError, ProtocolError):
+        slot.close()  # the first job starts it again, and a failure there costs that job, as later
+    suites = suites_queue.get(timeout=SUITES_WAIT_SECONDS)
+    if suites is None:
+        raise RuntimeError("the grader could not prepare the suites")
+    _JUDGE["suites"] = pickle.loads(suites)
 
 
 def _judge(job: Job, language: str | None) -> SubmissionOutcome:
     return _JUDGE["slot"].grade(job, _JUDGE["suites"], language)
 
 
-def run_locally(jobs: Iterable[Job], suites, spec: WorkerSpec, workers: int,
+def run_locally(jobs: Iterable[Job], prepare_suites: Callable[[], dict], spec: WorkerSpec, workers: int,
                 language_of: Callable[[str], str | None]) -> Iterator[tuple[Job, SubmissionOutcome]]:
     """Grade ``jobs`` with ``workers`` local judge processes, each with its own sandboxed worker;
-    yields (job, outcome) as each finishes."""
+    yields (job, outcome) as each finishes. ``prepare_suites()`` is called once the judges have
+    started their workers."""
     import multiprocessing
     import shutil
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
 
     code_folder = worker_code_folder()
-    _JUDGE["suites"] = suites  # inherited by the forked judges
+    context = multiprocessing.get_context("fork")
+    suites_queue = context.Queue()
+    jobs = iter(jobs)
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=_start_judge, initargs=(spec, code_folder)) as pool:
-            futures = {pool.submit(_judge, job, language_of(job.assignment)): job for job in jobs}
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_judge,
+                                 initargs=(spec, code_folder, suites_queue)) as pool:
+            futures = {}
+            for job in itertools.islice(jobs, 1):  # the first submission forks every judge
+                futures[pool.submit(_judge, job, language_of(job.assignment))] = job
+            try:
+                suites = pickle.dumps(prepare_suites(), protocol=pickle.HIGHEST_PROTOCOL)
+            except BaseException:
+                suites = None  # the judges stop waiting, and the error goes on
+                raise
+            finally:
+                for _ in range(workers):
+                    suites_queue.put(suites)
+            futures.update({pool.submit(_judge, job, language_of(job.assignment)): job for job in jobs})
             for future in as_completed(futures):
                 job = futures[future]
                 try:
@@ -118,7 +146,7 @@ def run_locally(jobs: Iterable[Job], suites, spec: WorkerSpec, workers: int,
                     outcome = lost(job, f"the grader's judge process died ({error})")
                 yield job, outcome
     finally:
-        _JUDGE.pop("suites", None)
+        suites_queue.close()
         shutil.rmtree(code_folder, ignore_errors=True)
 
 

@@ -93,18 +93,27 @@ def prewarm(modules: list[str]) -> dict:
     return {"imported": imported, "failed": failed}
 
 
-def _children_of(pid: int) -> list[int]:
+def _processes() -> list[tuple[int, int, set[int]]]:
+    """(pid, parent pid, uids) of every process this worker can see (in the sandbox, only its own
+    PID namespace's), read from ``/proc/PID/status`` (which says the uids of a non-dumpable process
+    too, unlike the owner of its ``/proc`` folder)."""
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
-            with open(f"/proc/{entry}/stat", "rb") as handle:
-                fields = handle.read().rsplit(b")", 1)[1].split()
+            with open(f"/proc/{entry}/status", "rb") as handle:
+                status = handle.read()
         except OSError:
             continue
-        if int(fields[1]) == pid:
-            found.append(int(entry))
+        parent, uids = None, set()
+        for line in status.splitlines():
+            if line.startswith(b"PPid:"):
+                parent = int(line.split()[1])
+            elif line.startswith(b"Uid:"):
+                uids = {int(field) for field in line.split()[1:]}
+        if parent is not None:
+            found.append((int(entry), parent, uids))
     return found
 
 
@@ -132,11 +141,13 @@ def kill_leftovers(uid: int | None = None) -> int:
     (the child's, when the worker dropped it), every process of that uid is killed first, so no
     process of a submission outlives it even where the tree misleads.
     """
-    killed = 0
+    killed, me = 0, os.getpid()
     for _ in range(100):  # a fork bomb is bounded by RLIMIT_NPROC; a few rounds catch its orphans
-        if uid is not None:
-            _kill_every_process_of(uid)
-        children = _children_of(os.getpid())
+        processes = _processes()
+        if uid is not None and any(uid in uids for _, _, uids in processes):
+            _kill_every_process_of(uid)  # (a fork each time: only when there is a process to kill)
+            processes = _processes()
+        children = [child for child, parent, _ in processes if parent == me]
         if not children:
             break
         for pid in children:
