@@ -19,7 +19,6 @@ by a cell that runs, or by a function defined there (:func:`names_read`).
 from __future__ import annotations
 
 import ast
-import copy
 import json
 import symtable
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import nbformat
+from nbformat.corpus.words import generate_corpus_id as random_cell_id
 
 from ..authoring import DEMO_MAGIC, DEMO_TAG
 from ..runtime.calls import GradeCall, _parse, assigned_names, grade_calls
@@ -108,17 +108,18 @@ def is_demo(cell) -> bool:
 
 
 def _own_cell(cell) -> nbformat.NotebookNode | None:
-    """A student's own cell, rebuilt from its source and type only (no outputs, no nbgrader metadata)."""
+    """A student's own cell, rebuilt from its source and type only (no outputs, no nbgrader metadata).
+
+    Built as ``nbformat.v4.new_*_cell`` builds it, without its schema validation: a string source
+    and a list of string tags are valid, and validating costs more than the rest of a merge.
+    """
     cell_type = cell.get("cell_type")
-    source = _text(cell.get("source"))
-    if cell_type == "code":
-        new = nbformat.v4.new_code_cell(source)
-    elif cell_type == "markdown":
-        new = nbformat.v4.new_markdown_cell(source)
-    elif cell_type == "raw":
-        new = nbformat.v4.new_raw_cell(source)
-    else:
+    if cell_type not in ("code", "markdown", "raw"):
         return None
+    new = nbformat.NotebookNode(id=random_cell_id(), cell_type=cell_type, metadata=nbformat.NotebookNode(),
+                                source=_text(cell.get("source")))
+    if cell_type == "code":
+        new.execution_count, new.outputs = None, []
     tags = _tags(cell)
     if tags:
         new.metadata["tags"] = tags
@@ -176,7 +177,8 @@ def merge(submitted: dict, release: nbformat.NotebookNode, sources: dict[str, So
             test_cells.append(TestCell(len(cells) - 1, grade_id, float(source.points or 0.0),
                                        list(_grade_calls(merged.source))))
         cells.extend(after.get(grade_id, []))
-    notebook = nbformat.v4.new_notebook(cells=cells, metadata=copy.deepcopy(release.metadata))
+    notebook = nbformat.NotebookNode(nbformat=release.nbformat, nbformat_minor=release.nbformat_minor,
+                                     metadata=_copy_tree(release.metadata), cells=cells)  # as new_notebook, unvalidated
     return Merged(notebook, test_cells, restored)
 
 
