@@ -373,8 +373,9 @@ def record_run(root: Path, summary, assignments: list[str], workers: int | None 
     """Append one ``dlgrade grade`` run (its GradingSummary) to ``results/runs.jsonl``, for the
     report's duration and throughput. Never fails the grading run."""
     entry = {"finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "assignments": list(assignments),
-             "seconds": round(float(summary.seconds), 3), "graded": summary.graded, "skipped": summary.skipped,
-             "failed": len(summary.failed), "mode": summary.mode, "workers": workers}
+             "seconds": round(float(getattr(summary, "seconds", 0.0)), 3), "graded": getattr(summary, "graded", 0),
+             "skipped": getattr(summary, "skipped", 0), "failed": len(getattr(summary, "failed", [])),
+             "mode": getattr(summary, "mode", ""), "workers": workers}
     try:
         folder = Path(root) / RESULTS
         folder.mkdir(parents=True, exist_ok=True)
