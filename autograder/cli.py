@@ -192,8 +192,9 @@ def run_report(args) -> int:
                   f"{written.html} in {written.seconds:.1f} s (grades.csv, mistakes.csv and the figures beside it)")
         else:
             written = write_feedback(args.assignments, language=language)
-            missing = (f"; {written.missing_nbgrader} link to a notebook page nbgrader has not written yet "
-                       f"(nbgrader generate_feedback)" if written.missing_nbgrader else "")
+            missing = (f"; {written.missing_nbgrader} link to a notebook page nbgrader has not written yet: "
+                       f"nbgrader generate_feedback skips a feedback folder that exists, so run it with --force, "
+                       f"then this command again" if written.missing_nbgrader else "")
             folder = written.pages[0].parents[2] if written.pages else "feedback/"
             print(f"dlgrade feedback: {len(written.pages)} pages in {folder} in {written.seconds:.1f} s{missing}")
     except ReportProblem as error:

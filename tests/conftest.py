@@ -7,6 +7,7 @@ pytest_plugins = ["pytester"]
 
 
 import pytest  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -17,3 +18,18 @@ def released_template(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("released") / "course"
     return lambda *names: released_course(folder, list(names))
+
+
+@pytest.fixture(scope="session")
+def report_class(released_template, tmp_path_factory):
+    """The demo class and one leaking student, graded, exported, with the class report (en, ja) and
+    every feedback page (tests/report_class.py); built once per session (about a minute)."""
+    from report_class import build
+    import pickle, os
+    cache = os.environ.get("TMP_REPORT_CACHE")
+    if cache and Path(cache, "data.pickle").exists():
+        return pickle.loads(Path(cache, "data.pickle").read_bytes())
+    data = build(released_template, Path(cache) / "course" if cache else tmp_path_factory.mktemp("report") / "course")
+    if cache:
+        Path(cache, "data.pickle").write_bytes(pickle.dumps(data))
+    return data

@@ -37,6 +37,9 @@ STATUSES = ("passed", "partial", "failed", "timed out", "crashed", "blank", "man
 
 # A report as grade() shows it (runtime.notebook.ReportView): its headline's symbol, then the message.
 HEADLINE_STATUS = {"✔": "passed", "◐": "partial", "✘": "failed", "…": "blank"}
+# An error in a test cell fails it; these say the notebook stopped before it (dlgrade's "not graded",
+# nbgrader's dead kernel).
+ERROR_STATUS = {"NotGraded": "crashed", "DeadKernelError": "crashed"}
 MISTAKE_LINE = re.compile(r"^(?:Known mistake|よくある間違い) \[([\w-]+)\]", re.M)
 
 
@@ -258,7 +261,8 @@ def _from_outputs(cell: dict) -> tuple[str, str | None, str]:
             continue
         if output.get("output_type") == "error":
             name = str(output.get("ename", ""))
-            return ("timed out" if "Timeout" in name else "crashed"), None, f"{name}: {output.get('evalue', '')}"
+            return ERROR_STATUS.get(name, "timed out" if "Timeout" in name else "failed"), None, \
+                f"{name}: {output.get('evalue', '')}"
         data = output.get("data", {}) if isinstance(output.get("data"), dict) else {}
         text = data.get("text/plain") or output.get("text") or ""
         text = "".join(text) if isinstance(text, list) else str(text)

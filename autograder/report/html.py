@@ -18,6 +18,7 @@ table {{ border-collapse: collapse; margin: 0.6em 0; font-size: 0.92em; }}
 th, td {{ border: 1px solid #d0d7de; padding: 3px 8px; text-align: left; vertical-align: top; }}
 th {{ background: #f6f8fa; }}
 table#mistakes {{ width: 100%; }}
+table#mistakes td:nth-child(6) {{ width: 45%; }}
 .id {{ white-space: nowrap; font-family: {MONO_STACK}; font-size: 0.9em; }}
 td.number {{ text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }}
 img {{ max-width: 100%; height: auto; display: block; margin: 0.6em 0; border: 1px solid #eaeef2; }}
