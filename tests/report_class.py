@@ -2,8 +2,8 @@
 
 The demo class (28 students × 10 assignments, demo_class.json says who made which mistake) plus one
 more student, :data:`LEAKER`, whose day1_forward answers try to carry the hidden inputs into the
-report's words: every function raises an exception whose message is its input, or warns with it and
-returns it as a string.
+report's words: on the hidden suite's random inputs every function raises an exception whose message
+is its input, or warns with it, or returns it as a string.
 """
 from __future__ import annotations
 
@@ -26,28 +26,56 @@ LEAKER = "leaker"
 LEAKED_IN = "day1_forward"
 NBGRADER_FEEDBACK = ("carol", LEAKER)    # whose day1_forward nbgrader's generate_feedback writes
 
-# An answer that raises with its inputs printed every way it can (str of the arrays, their lists, the
-# repr of each float), or, every other exercise, warns with them and returns them as text.
-RAISE_INPUTS = '''def {name}(*args, **kwargs):
-    shown = [np.asarray(a) for a in args]
-    raise ValueError(str(shown) + " " + repr([a.tolist() for a in shown]) + " "
-                     + " ".join(repr(float(v)) for a in shown if a.dtype.kind == "f" for v in a.ravel()))
-'''
-WARN_INPUTS = '''import warnings
+# Each answer is the solution, renamed, behind a function of the answer's name that answers right on
+# the public cases (numbers in thousandths) and, on any other input (the hidden suite's random cases),
+# tries to carry that input out in its report: it raises an exception whose message prints the input
+# every way it can (the repr of each float first, on one line, then NumPy's print, the lists, str of the
+# arrays), or warns with it and answers right, or returns it as text.
+LEAKING_WRAPPER = """
+
+
+def _leaked_floats(value):
+    if isinstance(value, dict):
+        return [a for item in value.values() for a in _leaked_floats(item)]
+    if isinstance(value, (list, tuple)):
+        return [a for item in value for a in _leaked_floats(item)]
+    array = np.asarray(value)
+    return [array] if array.dtype.kind == "f" else []
+
+
+def _leaked_text(args):
+    arrays = _leaked_floats(list(args))
+    return (" ".join(repr(float(v)) for a in arrays for v in a.ravel()) + " "
+            + " ".join(np.array2string(a.ravel(), precision=8, max_line_width=10**6) for a in arrays) + " "
+            + " ".join(repr(a.tolist()) + " " + str(a) for a in arrays))
 
 
 def {name}(*args, **kwargs):
-    text = " ".join(np.array2string(np.asarray(a), precision=17) for a in args)
-    warnings.warn(text, RuntimeWarning)
-    return text
-'''
+    if all(np.allclose(a * 1000, np.round(a * 1000), rtol=0, atol=1e-6) for a in _leaked_floats(list(args))):
+        return _solved_{name}(*args, **kwargs)
+    how = {how!r}
+    if how == "raise":
+        raise ValueError(_leaked_text(args))
+    if how == "warn":
+        import warnings
+        warnings.warn(_leaked_text(args), RuntimeWarning)
+        return _solved_{name}(*args, **kwargs)
+    return _leaked_text(args)
+"""
+LEAKS = ("raise", "warn", "text")
 
 
 def leaker_submission(course: Path):
-    """The released day1_forward with every answer cell replaced by one of the leaking answers."""
+    """The released day1_forward with every answer cell replaced by a leaking one (:data:`LEAKING_WRAPPER`)."""
     notebook = nbformat.read(course / "assignments" / LEAKED_IN / f"{LEAKED_IN}.ipynb", as_version=4)
+    solution = nbformat.read(course / "solutions" / LEAKED_IN / f"{LEAKED_IN}.ipynb", as_version=4)
+    solved = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in solution.cells}
     for position, (index, _, name) in enumerate(demo._answers(notebook)):
-        notebook.cells[index].source = (RAISE_INPUTS if position % 2 == 0 else WARN_INPUTS).format(name=name)
+        cell = notebook.cells[index]
+        source = demo._strip_markers(solved[cell.metadata["nbgrader"]["grade_id"]])
+        assert f"def {name}(" in source, name
+        cell.source = (source.replace(f"def {name}(", f"def _solved_{name}(")
+                       + LEAKING_WRAPPER.format(name=name, how=LEAKS[position % len(LEAKS)]))
     return notebook
 
 

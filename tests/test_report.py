@@ -80,17 +80,36 @@ def test_the_report_counts_each_assignment_s_submissions_and_points_as_the_grade
 
 
 def planted(report_class) -> Counter:
-    """(assignment, exercise, mistake) -> how many submissions the demo built to make it (its manifest)."""
+    """(assignment, exercise, mistake) -> how many submissions the demo built to make it (its manifest).
+
+    A correct answer that calls a mistaken one makes that mistake too where its exercise knows it
+    (carol's correct two_layer_forward calls her affine_forward, which forgets the bias): it counts
+    for a submission whose earlier answer makes the mistake and whose solution calls that answer.
+    """
     course, manifest = report_class["course"], report_class["manifest"]
+    registry = load()
     made = Counter()
     for name in report_class["names"]:
         released = nbformat.read(course / "assignments" / name / f"{name}.ipynb", as_version=4)
-        exercise_ids = [exercise for _, exercise, _ in demo._answers(released)]
+        solution = nbformat.read(course / "solutions" / name / f"{name}.ipynb", as_version=4)
+        answers = demo._answers(released)
+        exercise_ids = [exercise for _, exercise, _ in answers]
+        sources = {exercise: solution.cells[index].source for index, exercise, _ in answers}
         for student, roles in manifest.items():
+            if name not in roles:
+                continue
             choices = demo.answer_choices(roles[name], exercise_ids, demo._seed(student, name))
-            for exercise, choice in zip(exercise_ids, choices):
+            wrong = {}                                  # function name -> the mistake its answer makes
+            for (_, exercise, function), choice in zip(answers, choices):
                 if isinstance(choice, tuple):
                     made[(name, exercise, choice[1])] += 1
+                    wrong[function] = choice[1]
+                elif choice == "correct":
+                    known = {m.id for m in registry[exercise].mistakes}
+                    inherited = {m for f, m in wrong.items()
+                                 if m in known and re.search(rf"\b{f}\(", sources[exercise])}
+                    for mistake in inherited:
+                        made[(name, exercise, mistake)] += 1
     return made
 
 
@@ -120,9 +139,12 @@ def test_every_known_mistake_the_class_makes_is_in_the_report_with_its_count(rep
 def test_the_report_lists_the_faulty_submissions_and_the_written_answers_waiting(report_class):
     course = report_class["course"]
     faults = {(r[0], r[1]): r[2] for r in table_rows(report_class["reports"]["en"].html, "faults")}
+    # the two that stop or alter the notebook; an edited test cell (xavier) is replaced by the
+    # instructor's without the grader saying so, and its blank answers score 0 as any blank's
     for student, (role, name) in demo.HOSTILE.items():
-        if role in ("hostile-os-exit", "hostile-test-cell-edited", "hostile-hidden-tests-deleted"):
+        if role in ("hostile-os-exit", "hostile-hidden-tests-deleted"):
             assert (student, name) in faults, f"{student} {role} not listed"
+    assert len(faults) == 2, faults
     assert "grading stopped" in faults[("amir", "day2_optimizers")]
     assert "restored" in faults[("yuki", "day2_cnn")]
     with sqlite3.connect(course / "gradebook.db") as db:
@@ -263,10 +285,13 @@ def test_a_hidden_failure_names_only_the_property_that_failed(report_class, lang
     text = page_text(page)
     assert ("it raised an exception" if language == "en" else "例外が発生しました") in text
     assert ("the kind of the result" if language == "en" else "結果の種類") in text  # it returned a str
-    hidden = [c for c in results_of(report_class["course"], LEAKER, LEAKED_IN)["cells"] if c["suite"] == "hidden"]
-    for cell in hidden:
-        for line in cell["message"].splitlines()[2:]:
-            assert line.strip() not in text, line
+    cells = results_of(report_class["course"], LEAKER, LEAKED_IN)["cells"]
+    visible = {line.strip() for c in cells if c["suite"] == "visible" for line in c["message"].splitlines()}
+    hidden = {line.strip() for c in cells if c["suite"] == "hidden" for line in c["message"].splitlines()[1:]}
+    secret = hidden - visible - {""}     # what the visible checks' reports (on the page too) do not say
+    assert len(secret) > 10 and any("it raised ValueError: " in line for line in secret)
+    shown = [line for line in secret if line in text]
+    assert not shown, shown[:5]
 
 
 def test_visible_failures_show_the_failing_case_and_the_worst_element(report_class):
