@@ -139,11 +139,11 @@ def table_rows(path: Path, table_id: str) -> list[list[str]]:
     """The text of each body row's cells of the table ``table_id`` in an HTML page."""
     import html
     raw = path.read_text(encoding="utf-8")
-    found = re.search(rf'<table id="{re.escape(table_id)}">(.*?)</table>', raw, re.S)
+    found = re.search(rf'<table id="{re.escape(table_id)}">(.*?)</table>', raw, re.DOTALL)
     assert found, f"no table {table_id!r} in {path}"
     body = found.group(1).split("<tbody>", 1)[1]
-    return [[html.unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
-            for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+    return [[html.unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.DOTALL)]
+            for row in re.findall(r"<tr>(.*?)</tr>", body, re.DOTALL)]
 
 
 def results_of(course: Path, student: str, name: str) -> dict:

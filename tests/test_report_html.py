@@ -22,7 +22,7 @@ needs_chromium = pytest.mark.skipif(BROWSER is None, reason="Chromium is not ins
 
 # Kana, CJK ideographs and the full-width forms: characters no Latin font draws.
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef\u3000-\u303f]")
-CJK_FONT = re.compile(r"CJK|Gothic|Mincho|IPA|Hiragino|Meiryo|Source Han|Noto Sans JP", re.I)
+CJK_FONT = re.compile(r"CJK|Gothic|Mincho|IPA|Hiragino|Meiryo|Source Han|Noto Sans JP", re.IGNORECASE)
 
 PAGES = {
     "report": lambda course, language: course / f"report-{language}" / "report.html",
