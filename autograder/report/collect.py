@@ -40,7 +40,7 @@ HEADLINE_STATUS = {"✔": "passed", "◐": "partial", "✘": "failed", "…": "b
 # An error in a test cell fails it; these say the notebook stopped before it (dlgrade's "not graded",
 # nbgrader's dead kernel).
 ERROR_STATUS = {"NotGraded": "crashed", "DeadKernelError": "crashed"}
-MISTAKE_LINE = re.compile(r"^(?:Known mistake|よくある間違い) \[([\w-]+)\]", re.M)
+MISTAKE_LINE = re.compile(r"^(?:Known mistake|よくある間違い) \[([\w-]+)\]", re.MULTILINE)
 
 
 class ReportProblem(Exception):
@@ -68,7 +68,7 @@ class Course:
     feedback: Path
 
     @classmethod
-    def open(cls, start: Path | None = None) -> "Course":
+    def open(cls, start: Path | None = None) -> Course:
         """The course at or above ``start`` (ReportProblem when there is none)."""
         from traitlets.config.loader import PyFileConfigLoader
 

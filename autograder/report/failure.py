@@ -58,7 +58,7 @@ TEMPLATE_PROPERTY = (
 def _pattern(template: str) -> re.Pattern:
     """A template as a regex anchored at the line's start: its words literal, each field ``(.*?)``."""
     parts = re.split(r"\{[^{}]*\}", template)
-    return re.compile("^" + "(.*?)".join(re.escape(part) for part in parts) + "$", re.S)
+    return re.compile("^" + "(.*?)".join(re.escape(part) for part in parts) + "$", re.DOTALL)
 
 
 MISMATCH_PATTERNS = [(key, prop, _pattern(messages.MISMATCH[language][key]))

@@ -59,8 +59,8 @@ def _exercise_status(rows: list[Row]) -> str:
 def _check(row: Row, words: dict, status_words: dict, language: str) -> str:
     """One test cell: its status, cases and, when it failed, what failed (safely, for a hidden one)."""
     label = words["hidden"] if row.suite == "hidden" else words["visible"]
-    parts = [f"<b>{escape(label)}</b> {status_badge(row.status, status_words).text} "
-             f"{escape(_points(row.score, row.max_score))}"]
+    parts = [(f"<b>{escape(label)}</b> {status_badge(row.status, status_words).text} "
+              f"{escape(_points(row.score, row.max_score))}")]
     if row.cases:
         parts.append(f" · {escape(words['cases'].format(passed=row.cases_passed or 0, total=row.cases))}")
     body = []
@@ -93,8 +93,8 @@ def render(submission: Submission, hints: dict, language: str) -> str:
     share = 100 * submission.score / submission.max_score if submission.max_score else 0.0
     parts = [f"<h1>{escape(title)}</h1>",
              f"<p><b>{escape(words['total'].format(score=round(submission.score, 2), max=submission.max_score, share=share))}</b></p>",
-             f'<p>{escape(words["nbgrader_link"])} <a href="{escape(submission.notebook)}.html">'
-             f"{escape(submission.notebook)}.html</a></p>"]
+             (f'<p>{escape(words["nbgrader_link"])} <a href="{escape(submission.notebook)}.html">'
+              f"{escape(submission.notebook)}.html</a></p>")]
     if submission.status == "failed":
         parts.append(f'<p class="hint">{escape(words["stopped"])}</p>')
     if submission.restored:
