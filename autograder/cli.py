@@ -7,6 +7,12 @@
     dlgrade grade ASSIGNMENT... [--student ID ...] [--workers N] [--timeout S] [--memory MB] [--force]
                   [--scheduler ADDRESS] [--sandbox auto|required|off]
                         grade nbgrader's submitted/ folder in sandboxed workers
+    dlgrade report ASSIGNMENT... [--out DIR] [--language en|ja]
+                        the class report: grades.csv, mistakes.csv, figures and report.html
+                        (default DIR: class_report/ in the course folder)
+    dlgrade feedback ASSIGNMENT... [--language en|ja]
+                        a page per student per notebook, feedback/<student>/<assignment>/<notebook>.dlgrade.html,
+                        beside nbgrader's own feedback (hidden checks: only which property failed)
 
 Exit status: 0 when the check passes, 1 when it fails (or the file cannot be loaded), 2 on bad usage
 (an unknown exercise, a missing file, a command outside a course folder). With ``--json`` every
@@ -123,6 +129,18 @@ def _parser() -> argparse.ArgumentParser:
                        help="auto: bubblewrap where it runs, else the weaker mode (said plainly); "
                             "required: refuse without bubblewrap; off: the weaker mode")
     grade.add_argument("--quiet", action="store_true", help="no progress bar")
+    report = commands.add_parser("report", help="the class report of graded assignments: grades.csv, mistakes.csv, "
+                                                "figures and a self-contained report.html")
+    report.add_argument("assignments", nargs="+", metavar="ASSIGNMENT")
+    report.add_argument("--out", type=Path, default=None,
+                        help="the folder to write (default: class_report/ in the course folder)")
+    report.add_argument("--language", choices=LANGUAGES, default=None,
+                        help="the report's language (default: DLGRADE_LANG or en)")
+    feedback = commands.add_parser("feedback", help="one feedback page per student per notebook, in nbgrader's "
+                                                    "feedback/ folder beside its own pages")
+    feedback.add_argument("assignments", nargs="+", metavar="ASSIGNMENT")
+    feedback.add_argument("--language", choices=LANGUAGES, default=None,
+                          help="the pages' language (default: DLGRADE_LANG or en)")
     return parser
 
 
@@ -160,8 +178,34 @@ def run_grade(args) -> int:
     except (CourseProblem, SandboxUnavailable) as error:
         print(f"dlgrade grade: {error}", file=sys.stderr)
         return 2
+    from .report.collect import course_root, record_run
+    if summary.graded:
+        record_run(course_root(), summary, args.assignments, args.workers)
     print(summary.text())
     return 1 if summary.failed else 0
+
+
+def run_report(args) -> int:
+    """``dlgrade report`` and ``dlgrade feedback``: 0 when written, 2 on bad usage (no course, no
+    gradebook, an assignment the gradebook does not know), said in one line."""
+    from .report import ReportProblem, write_feedback, write_report
+    language = language_or_default(args.language)
+    try:
+        if args.command == "report":
+            written = write_report(args.assignments, out=args.out, language=language)
+            print(f"dlgrade report: {written.submissions} submissions ({written.rows} graded cells) -> "
+                  f"{written.html} in {written.seconds:.1f} s (grades.csv, mistakes.csv and the figures beside it)")
+        else:
+            written = write_feedback(args.assignments, language=language)
+            missing = (f"; {written.missing_nbgrader} link to a notebook page nbgrader has not written yet: "
+                       f"nbgrader generate_feedback skips a feedback folder that exists, so run it with --force, "
+                       f"then this command again" if written.missing_nbgrader else "")
+            folder = written.pages[0].parents[2] if written.pages else "feedback/"
+            print(f"dlgrade feedback: {len(written.pages)} pages in {folder} in {written.seconds:.1f} s{missing}")
+    except ReportProblem as error:
+        print(f"dlgrade {args.command}: {error}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def _unchecked(exercise: str | None, suite: str | None, error: str, message: str) -> dict:
@@ -232,6 +276,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo":
         from .demo import run
         return _course_command(lambda: print(run(folder=args.dir)))
+    if args.command in ("report", "feedback"):
+        return run_report(args)
     if args.command == "grade":
         status = []
         return _course_command(lambda: status.append(run_grade(args))) or status[0]

@@ -22,7 +22,8 @@ the manifest ``demo_class.json``, student -> assignment -> role):
 - :data:`HOSTILE` — one ``hostile-…`` submission each, on one assignment (see :data:`HOSTILE_ROLES`);
   ``correct`` or ``blank`` in the others.
 
-:func:`run` releases the course, builds the class in a new folder, grades it and prints a summary.
+:func:`run` releases the course, builds the class in a new folder, grades it, writes the class report
+(``class_report/`` there, :mod:`autograder.report`) and prints a summary.
 """
 from __future__ import annotations
 
@@ -48,7 +49,10 @@ import numpy as np
 
 from . import release
 from .registry import load
+from .report import ReportProblem, write_report
+from .report.collect import record_run
 from .runtime.calls import grade_calls
+from .runtime.messages import language_or_default
 
 MISTAKE_LINE = re.compile(r"^(\S+): .*?$(?:.|\n)*?^Known mistake \[([\w-]+)\]", re.M)
 
@@ -1005,7 +1009,8 @@ def _copy_course(root: Path, course: Path) -> None:
 
 def run(root: Path | None = None, folder: Path | None = None, progress=print) -> str:
     """Release the course in place, then build and grade the demo class in ``folder`` (default: a
-    new temporary folder) and return the summary table.
+    new temporary folder), write its class report (``folder/class_report/``) and return the summary
+    table.
 
     Grading uses :func:`autograder.grading.grade_assignments` (each submission in a sandbox that
     cannot import the course); where that package is missing, ``nbgrader autograde``.
@@ -1022,6 +1027,7 @@ def run(root: Path | None = None, folder: Path | None = None, progress=print) ->
         grade_assignments = None
     if grade_assignments is not None:
         summary = grade_assignments(course, names, progress=True)
+        record_run(course, summary, names)
         progress(f"graded {summary.graded} submissions in {summary.seconds:.0f} s"
                  + (f"; {len(summary.failed)} failed" if summary.failed else ""))
     else:
@@ -1035,4 +1041,10 @@ def run(root: Path | None = None, folder: Path | None = None, progress=print) ->
     if export.returncode != 0:
         raise RuntimeError(f"nbgrader export failed:\n{export.stderr[-2000:]}")
     progress(f"demo class graded in {course}")
+    try:
+        written = write_report(names, course=course, language=language_or_default(None))
+        progress(f"class report: {written.html} ({written.submissions} submissions, {written.seconds:.1f} s; "
+                 f"grades.csv, mistakes.csv and the figures beside it)")
+    except ReportProblem as error:
+        progress(f"no class report: {error}")
     return table(course, names)

@@ -17,3 +17,12 @@ def released_template(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("released") / "course"
     return lambda *names: released_course(folder, list(names))
+
+
+@pytest.fixture(scope="session")
+def report_class(released_template, tmp_path_factory):
+    """The demo class and one leaking student, graded, exported, with the class report (en, ja) and
+    every feedback page (tests/report_class.py); built once per session (about a minute and a half)."""
+    from report_class import build
+
+    return build(released_template, tmp_path_factory.mktemp("report") / "course")
