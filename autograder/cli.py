@@ -164,9 +164,31 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _nbgrader_without_its_server_extensions() -> None:
+    """Let ``import nbgrader.api`` (and ``coursedir``, ``utils``) skip nbgrader's ``__init__``.
+
+    That file imports the Jupyter server extensions (jupyter_server, tornado, the exchange): a
+    third of a second on the critical path of ``dlgrade grade``, which uses none of them. The
+    package is registered with its real ``__path__`` and version, so its submodules import as
+    usual; nothing happens where nbgrader is imported already.
+    """
+    import importlib.util
+    if "nbgrader" in sys.modules:
+        return
+    spec = importlib.util.find_spec("nbgrader")
+    if spec is None or not spec.submodule_search_locations:
+        return  # not installed: the import that needs it says so
+    package = types.ModuleType("nbgrader", "nbgrader, without its Jupyter server extensions")
+    package.__file__, package.__path__, package.__spec__ = spec.origin, list(spec.submodule_search_locations), spec
+    sys.modules["nbgrader"] = package
+    from nbgrader._version import __version__
+    package.__version__ = __version__
+
+
 def run_grade(args) -> int:
     """``dlgrade grade``: exit 0 when every submission was graded, 1 when some had faults (their
     cells score 0 and the summary says why), 2 on bad usage."""
+    _nbgrader_without_its_server_extensions()
     from .grading import CourseProblem, Limits, SandboxUnavailable, grade_assignments
 
     limits = Limits(cell_seconds=args.timeout, memory_bytes=args.memory * 2**20)
