@@ -213,9 +213,6 @@ def _assigned_names(source: str) -> frozenset[str]:
 def names_read(source: str) -> frozenset[str]:
     """The notebook-level names a cell reads: at its top level, or as globals inside its functions
     and classes (a function's parameters and locals are its own)."""
-    tree = _parse(source)
-    if tree is None:
-        return frozenset()
     found = set()
 
     def visit(table):
@@ -226,7 +223,14 @@ def names_read(source: str) -> frozenset[str]:
             visit(child)
 
     try:
-        visit(symtable.symtable(ast.unparse(tree), "<cell>", "exec"))
+        try:
+            table = symtable.symtable(source, "<cell>", "exec")
+        except (SyntaxError, ValueError):  # not Python as it stands: with its magic lines as pass
+            tree = _parse(source)
+            if tree is None:
+                return frozenset()
+            table = symtable.symtable(ast.unparse(tree), "<cell>", "exec")
+        visit(table)
     except (SyntaxError, ValueError, RecursionError):
         return frozenset()
     return frozenset(found)

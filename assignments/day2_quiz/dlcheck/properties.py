@@ -207,11 +207,26 @@ def crop_properties(candidate, inputs, outputs):
     image, crop_size = inputs["image"], inputs["crop_size"]
     height, width = image.shape[:2]
     crop_h, crop_w = (int(size) for size in crop_size)
+    window_shape = (crop_h, crop_w) + image.shape[2:]
+    windows = {}  # each window's bytes -> its (top, left): a crop of the image's dtype is found at once
+    for top in range(height - crop_h + 1):
+        for left in range(width - crop_w + 1):
+            windows.setdefault(image[top:top + crop_h, left:left + crop_w].tobytes(), (top, left))
     where = {}  # a pixel's values -> the positions holding them
     for i in range(height):
         for j in range(width):
             where.setdefault(image[i, j].tobytes(), []).append((i, j))
     shapes, found = set(), {"dtype": None, "new arrays": True}
+
+    def position_of(crop: np.ndarray):
+        """(top, left) of the window ``crop`` equals, None where it is none."""
+        if crop.dtype == image.dtype and (position := windows.get(crop.tobytes())) is not None:
+            return position
+        # Another dtype, or equal values that differ bit for bit (-0.0): compared by value.
+        for top, left in where.get(np.ascontiguousarray(crop[0, 0], dtype=image.dtype).tobytes(), []):
+            if np.array_equal(crop, image[top:top + crop_h, left:left + crop_w]):
+                return top, left
+        return None
 
     def positions(draws):
         """(top, left) of each of ``draws`` crops, None for one that is not a window of the image."""
@@ -221,18 +236,11 @@ def crop_properties(candidate, inputs, outputs):
             if previous is not None and crop is previous:
                 found["new arrays"] = False
             previous = crop
-            shape = tuple(int(s) for s in np.shape(crop))
+            shape = tuple(map(int, np.shape(crop)))
             shapes.add(shape)
             if found["dtype"] is None:
                 found["dtype"] = element_type(crop)
-            position = None
-            if shape == (crop_h, crop_w) + image.shape[2:]:
-                crop = np.asarray(crop)
-                for top, left in where.get(np.ascontiguousarray(crop[0, 0], dtype=image.dtype).tobytes(), []):
-                    if np.array_equal(crop, image[top:top + crop_h, left:left + crop_w]):
-                        position = (top, left)
-                        break
-            seen.append(position)
+            seen.append(position_of(np.asarray(crop)) if shape == window_shape else None)
         return seen
 
     stream = {}
