@@ -236,3 +236,52 @@ def test_a_fault_of_the_grader_on_one_submission_costs_that_submission_only(temp
     assert summary.graded == 2 and [s for s, _, _ in summary.failed] == ["unlucky"]
     assert "KeyError" in result(course, "unlucky", NAME)["reason"]
     assert result(course, "unlucky", NAME)["score"] == 0 and result(course, "fine", NAME)["score"] == 39.0
+
+
+def test_submissions_finished_together_are_committed_together_and_a_fault_stays_its_own(template, tmp_path):
+    """The writer's group commit: three submissions' rows in one transaction equal the rows written
+    one by one; when one of a group fails, the others are written each on its own, and it raises."""
+    import dataclasses
+
+    import nbformat
+    from nbgrader.api import MissingEntry
+    from sqlalchemy import event
+
+    from autograder.grading.course import Course, build_job, source_cells
+    from autograder.grading.scheduler import lost
+    from autograder.grading.writer import GradebookWriter, autograded_notebook
+
+    students = {"ann": solved(NAME), "ben": blank(NAME), "cat": partly_wrong()}
+
+    def items_of(folder: Path):
+        for student, notebook in students.items():
+            submit(folder, student, NAME, notebook)
+        course = Course.open(folder)
+        writer = GradebookWriter(course.db_url, course.course_id)
+        [notebook] = course.notebooks(NAME)
+        release = nbformat.read(course.release / NAME / f"{notebook}.ipynb", as_version=4)
+        sources = source_cells(writer.gradebook, NAME, notebook)
+        jobs = [build_job(course, sources, release, student, NAME, notebook) for student in students]
+        return writer, [(job, autograded_notebook(job, lost(job, "a test")), lost(job, "a test")) for job in jobs]
+
+    together, apart, faulty = (course_copy(template, tmp_path / name) for name in ("together", "apart", "faulty"))
+    writer, items = items_of(together)
+    commits = []
+    event.listen(writer.gradebook.engine, "commit", lambda connection: commits.append(1))
+    scores_together = writer.write_many(items)
+    writer.close()
+    writer, items = items_of(apart)
+    scores_apart = [writer.write(*item) for item in items]
+    writer.close()
+    assert len(commits) == 1
+    assert scores_together == scores_apart and all(scores_together)
+    rows = gradebook_rows(together)
+    assert rows == gradebook_rows(apart) and {row[0] for row in rows} == set(students)
+
+    writer, items = items_of(faulty)
+    job, notebook, outcome = items[1]
+    items[1] = (dataclasses.replace(job, assignment="no-such-assignment"), notebook, outcome)
+    with pytest.raises(MissingEntry):
+        writer.write_many(items)
+    writer.close()
+    assert gradebook_rows(faulty) == {row for row in rows if row[0] == "ann"}

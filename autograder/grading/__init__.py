@@ -120,11 +120,12 @@ def grade_assignments(course: Path | None, assignments: list[str], *, students: 
             count = workers or max(1, min(len(plans), os.cpu_count() or 1))
             outcomes = run_locally(queue, lambda: prepare_suites(exercise_ids), spec, count, languages.get)
         with _progress_bar(len(plans), progress) as bar:
-            for job, outcome in outcomes:
-                commit(course, writer, job, outcome)
-                summary.graded += 1
-                if outcome.status != "graded":
-                    summary.failed.append((job.student, job.assignment, outcome.reason or "failed"))
+            for finished in outcomes:
+                commit(course, writer, finished)
+                for job, outcome in finished:
+                    summary.graded += 1
+                    if outcome.status != "graded":
+                        summary.failed.append((job.student, job.assignment, outcome.reason or "failed"))
                 bar.n = summary.graded + summary.skipped
                 bar.refresh()
         summary.seconds = time.monotonic() - start
@@ -133,14 +134,19 @@ def grade_assignments(course: Path | None, assignments: list[str], *, students: 
         writer.close()
 
 
-def commit(course: Course, writer: GradebookWriter, job, outcome) -> None:
-    """One submission's results, in the order that makes a re-run safe (see :mod:`.writer`)."""
-    notebook = None
-    if job.merged is not None:
-        notebook = autograded_notebook(job, outcome)
-        folder = course.autograded / job.student / job.assignment
-        write_autograded(folder / f"{job.notebook}.ipynb", notebook)
-        if job.timestamp:
-            (folder / "timestamp.txt").write_text(job.timestamp + "\n", encoding="utf-8")
-    scores = writer.write(job, notebook, outcome)
-    write_result(course.root, result_document(job, outcome, scores))
+def commit(course: Course, writer: GradebookWriter, finished: list) -> None:
+    """The results of the (job, outcome) pairs ``finished`` together, in the order that makes a
+    re-run safe (see :mod:`.writer`): every autograded notebook, then every submission's gradebook
+    rows in one transaction, then every JSON result."""
+    items = []
+    for job, outcome in finished:
+        notebook = None
+        if job.merged is not None:
+            notebook = autograded_notebook(job, outcome)
+            folder = course.autograded / job.student / job.assignment
+            write_autograded(folder / f"{job.notebook}.ipynb", notebook)
+            if job.timestamp:
+                (folder / "timestamp.txt").write_text(job.timestamp + "\n", encoding="utf-8")
+        items.append((job, notebook, outcome))
+    for (job, _, outcome), scores in zip(items, writer.write_many(items)):
+        write_result(course.root, result_document(job, outcome, scores))

@@ -110,14 +110,14 @@ def _judge(job: Job, language: str | None) -> SubmissionOutcome:
 
 
 def run_locally(jobs: Iterable[Job], prepare_suites: Callable[[], dict], spec: WorkerSpec, workers: int,
-                language_of: Callable[[str], str | None]) -> Iterator[tuple[Job, SubmissionOutcome]]:
+                language_of: Callable[[str], str | None]) -> Iterator[list[tuple[Job, SubmissionOutcome]]]:
     """Grade ``jobs`` with ``workers`` local judge processes, each with its own sandboxed worker;
-    yields (job, outcome) as each finishes. ``prepare_suites()`` is called once the judges have
+    yields lists of (job, outcome): each list, every job that finished since the list before (so
+    that the grader commits them together). ``prepare_suites()`` is called once the judges have
     started their workers."""
     import multiprocessing
     import shutil
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    from concurrent.futures.process import BrokenProcessPool
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     code_folder = worker_code_folder()
     context = multiprocessing.get_context("fork")
@@ -138,16 +138,21 @@ def run_locally(jobs: Iterable[Job], prepare_suites: Callable[[], dict], spec: W
                 for _ in range(workers):
                     suites_queue.put(suites)
             futures.update({pool.submit(_judge, job, language_of(job.assignment)): job for job in jobs})
-            for future in as_completed(futures):
-                job = futures[future]
-                try:
-                    outcome = future.result()
-                except BrokenProcessPool as error:  # a judge that died: never a student's doing
-                    outcome = lost(job, f"the grader's judge process died ({error})")
-                yield job, outcome
+            running = set(futures)
+            while running:
+                finished, running = wait(running, return_when=FIRST_COMPLETED)
+                yield [(futures[future], _outcome(future, futures[future])) for future in finished]
     finally:
         suites_queue.close()
         shutil.rmtree(code_folder, ignore_errors=True)
+
+
+def _outcome(future, job: Job) -> SubmissionOutcome:
+    from concurrent.futures.process import BrokenProcessPool
+    try:
+        return future.result()
+    except BrokenProcessPool as error:  # a judge that died: never a student's doing
+        return lost(job, f"the grader's judge process died ({error})")
 
 
 # Dask --------------------------------------------------------------------------------------------------
@@ -246,8 +251,9 @@ def grade_on_dask_worker(job: Job, suites, plugin: str, language: str | None) ->
 
 
 def run_on_dask(jobs: Iterable[Job], suites, spec: WorkerSpec, address: str,
-                language_of: Callable[[str], str | None]) -> Iterator[tuple[Job, SubmissionOutcome]]:
-    """Grade ``jobs`` as tasks on the Dask cluster at ``address``; yields (job, outcome) as they finish.
+                language_of: Callable[[str], str | None]) -> Iterator[list[tuple[Job, SubmissionOutcome]]]:
+    """Grade ``jobs`` as tasks on the Dask cluster at ``address``; yields lists of (job, outcome),
+    each of the jobs that finished since the list before, as :func:`run_locally` does.
 
     The suites are scattered to every Dask worker once; each job travels once, in its task. A task
     that fails (its Dask worker died on every try, or raised) costs its submission only; a scheduler
@@ -272,15 +278,18 @@ def run_on_dask(jobs: Iterable[Job], suites, spec: WorkerSpec, address: str,
         futures = [client.submit(grade_on_dask_worker, job, shared, run, language_of(job.assignment),
                                  key=key, pure=False) for job, key in zip(jobs, keys)]
         job_of = {future.key: job for future, job in zip(futures, jobs)}
-        for future in as_completed(futures, loop=client.loop):  # not the default client's
-            job = job_of[future.key]
-            try:
-                outcome = future.result()
-            except CancelledError:
-                raise DaskUnavailable(f"the Dask scheduler at {address} dropped the run") from None
-            except Exception as error:  # noqa: BLE001 - the task's failure: this submission only
-                outcome = lost(job, f"the Dask task failed: {type(error).__name__}: {error}")
-            yield job, outcome
+        for finished in as_completed(futures, loop=client.loop).batches():  # not the default client's
+            batch = []
+            for future in finished:
+                job = job_of[future.key]
+                try:
+                    outcome = future.result()
+                except CancelledError:
+                    raise DaskUnavailable(f"the Dask scheduler at {address} dropped the run") from None
+                except Exception as error:  # noqa: BLE001 - the task's failure: this submission only
+                    outcome = lost(job, f"the Dask task failed: {type(error).__name__}: {error}")
+                batch.append((job, outcome))
+            yield batch
     finally:
         try:
             client.cancel(futures)

@@ -11,9 +11,15 @@ grades what is missing and nothing twice:
    unchanged;
 3. the JSON result (``results/<student>/<assignment>.json``), renamed into place last: it marks the
    submission as done. A re-run skips a submission whose result names the same submitted files.
+
+Submissions that finish together are committed together: their notebooks, then their rows in one
+transaction (one sync of the gradebook, not three per submission), then their results. The
+notebooks are synced to the disk before the rows are committed; the results are not, since a
+result lost to a power cut only means that its submission is graded again.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -28,14 +34,20 @@ RESULTS_DIRECTORY = "results"
 RESULT_FORMAT = 1
 
 
-def atomic_write(path: Path, text: str) -> None:
+def atomic_write(path: Path, text: str, durable: bool = True) -> None:
+    """``text`` into ``path`` whole or not at all: a temporary file renamed into place.
+
+    ``durable``: synced to the disk before the rename, so that a power cut leaves the file whole
+    (a process killed at any point never leaves half a file either way).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
+            if durable:
+                stream.flush()
+                os.fsync(stream.fileno())
         os.replace(temporary, path)
     except BaseException:
         with_suppressed_unlink(temporary)
@@ -90,7 +102,8 @@ def write_autograded(path: Path, notebook: nbformat.NotebookNode) -> None:
 
 
 class GradebookWriter:
-    """nbgrader's gradebook, open for the whole run, one transaction per submission."""
+    """nbgrader's gradebook, open for the whole run: one transaction per submission
+    (:meth:`write`), or per group of submissions (:meth:`write_many`)."""
 
     def __init__(self, db_url: str, course_id: str | None):
         from nbgrader.api import Gradebook
@@ -104,12 +117,47 @@ class GradebookWriter:
 
     def write(self, job: Job, notebook: nbformat.NotebookNode | None,
               outcome: SubmissionOutcome | None = None) -> dict[str, tuple[float | None, float]]:
-        """The submission's rows, as ``nbgrader autograde`` writes them; returns grade id ->
-        (auto score, max score), the auto score None for a written answer a person must grade.
+        """The submission's rows, as ``nbgrader autograde`` writes them, committed; returns grade
+        id -> (auto score, max score), the auto score None for a written answer a person must grade.
 
         ``notebook`` is the autograded notebook; None when the submission could not be read, which
         scores every cell 0, as nbgrader does for a missing notebook.
         """
+        scores = self._rows(job, notebook, outcome)
+        self.gradebook.db.commit()
+        return scores
+
+    def write_many(self, items: list[tuple[Job, nbformat.NotebookNode | None, SubmissionOutcome]]) -> list[dict]:
+        """Each (job, notebook, outcome)'s rows as :meth:`write` writes them, in one transaction.
+
+        Should one of them fail, the transaction is rolled back and each is written in its own, so
+        that the failure is that submission's alone, as with :meth:`write`.
+        """
+        if len(items) == 1:
+            return [self.write(*items[0])]
+        db = self.gradebook.db
+        try:
+            with self._commits_deferred():
+                scores = [self._rows(*item) for item in items]
+            db.commit()
+        except Exception:  # noqa: BLE001 - written again one by one, where the fault is raised
+            db.rollback()
+            return [self.write(*item) for item in items]
+        return scores
+
+    @contextlib.contextmanager
+    def _commits_deferred(self):
+        """nbgrader's methods (``update_or_create_student``, ``add_submission``...) commit after
+        each change; within this block they only flush, and the caller commits once."""
+        db = self.gradebook.db
+        db.commit = db.flush
+        try:
+            yield
+        finally:
+            del db.commit
+
+    def _rows(self, job: Job, notebook: nbformat.NotebookNode | None,
+              outcome: SubmissionOutcome | None) -> dict[str, tuple[float | None, float]]:
         from nbgrader.api import BaseCell, Comment, Grade
         from nbgrader.utils import compute_checksum, determine_grade, is_grade, is_solution, is_task
 
@@ -140,7 +188,6 @@ class GradebookWriter:
             for name, grade in grades.items():
                 grade.auto_score, grade.needs_manual_grade = 0, False
                 scores[name] = (0.0, max_scores.get(name, float(grade.max_score)))
-            gb.db.commit()
             return scores
         for cell in notebook.cells:  # as nbgrader's SaveAutoGrades does, cell by cell
             meta = cell.metadata.get("nbgrader", {})
@@ -155,7 +202,6 @@ class GradebookWriter:
             if (is_solution(cell) or is_task(cell)) and grade_id in comments:
                 unchanged = meta.get("checksum") == compute_checksum(cell) and not is_task(cell)
                 comments[grade_id].auto_comment = "No response." if unchanged else None
-        gb.db.commit()
         return scores
 
 
@@ -188,7 +234,7 @@ def result_document(job: Job, outcome: SubmissionOutcome,
 
 def write_result(root: Path, document: dict) -> Path:
     path = result_path(root, document["student"], document["assignment"])
-    atomic_write(path, json.dumps(document, ensure_ascii=False, default=str) + "\n")
+    atomic_write(path, json.dumps(document, ensure_ascii=False, default=str) + "\n", durable=False)
     return path
 
 
