@@ -289,3 +289,22 @@ def test_the_relay_can_read_a_message_without_its_arrays():
     assert skipped.fields(arrays=False) == {"y": protocol.SKIPPED_ARRAY}
     with pytest.raises(ProtocolError):  # the grader, reading the arrays, refuses the blob
         skipped.fields()
+
+
+def test_a_worker_holds_only_the_inputs_of_the_submission_it_grades():
+    """worker._with_inputs: a check's inputs come with the job or from the one before; whatever
+    this job does not use is dropped, so no child holds another suite's inputs."""
+    from autograder.grading.worker import _with_inputs
+
+    def job(inputs, keep, *keys):
+        return {"inputs": inputs, "keep": keep, "steps": [{"action": "test", "checks": [{"inputs": k} for k in keys]}]}
+
+    first = job({"a/visible": [1], "b/hidden": [2]}, ["a/visible", "b/hidden"], "a/visible", "b/hidden")
+    held = _with_inputs(first, {})
+    assert [c["cases"] for c in first["steps"][0]["checks"]] == [[1], [2]] and set(held) == {"a/visible", "b/hidden"}
+    second = job({}, ["a/visible"], "a/visible")
+    held = _with_inputs(second, held)
+    assert second["steps"][0]["checks"][0]["cases"] == [1] and set(held) == {"a/visible"}
+    third = job({}, ["b/hidden"], "b/hidden")  # dropped before: not held any more
+    held = _with_inputs(third, held)
+    assert third["steps"][0]["checks"][0]["cases"] == [] and held == {}

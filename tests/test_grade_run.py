@@ -285,3 +285,30 @@ def test_submissions_finished_together_are_committed_together_and_a_fault_stays_
         writer.write_many(items)
     writer.close()
     assert gradebook_rows(faulty) == {row for row in rows if row[0] == "ann"}
+
+
+def test_each_suite_s_inputs_travel_to_a_worker_once(template, tmp_path, monkeypatch):
+    """The first submission carries its suites' case inputs; the next ones on the same worker only
+    name them, and are graded the same."""
+    from autograder.grading import protocol
+
+    course = course_copy(template, tmp_path / "course")
+    for student in ("ann", "ben", "cat"):
+        submit(course, student, NAME, solved(NAME))
+    log = tmp_path / "sent.jsonl"
+    send = protocol.Channel.send
+
+    def spying(self, kind, **fields):
+        if kind == "submission":
+            with open(log, "a", encoding="utf-8") as stream:  # written by the forked judge
+                stream.write(json.dumps({"inputs": sorted(fields["inputs"]), "keep": fields["keep"]}) + "\n")
+        return send(self, kind, **fields)
+
+    monkeypatch.setattr(protocol.Channel, "send", spying)
+    summary = grade(course, [NAME], workers=1)
+    sent = [json.loads(line) for line in log.read_text().splitlines()]
+    assert summary.graded == 3 and len(sent) == 3
+    assert sent[0]["keep"] and sent[0]["inputs"] == sent[0]["keep"]
+    assert [s["inputs"] for s in sent[1:]] == [[], []] and all(s["keep"] == sent[0]["keep"] for s in sent)
+    assert {student: result(course, student, NAME)["score"] for student in ("ann", "ben", "cat")} == \
+        {"ann": 39.0, "ben": 39.0, "cat": 39.0}

@@ -272,6 +272,8 @@ class WorkerProcess:
         self._private: str | None = None
         self.info: dict = {}
         self.child_uid: int | None = None
+        # The suites whose case inputs this worker holds (see worker.serve): each is sent once.
+        self.inputs_held: set[str] = set()
 
     def start(self) -> None:
         if self.mode == "bubblewrap":

@@ -202,14 +202,17 @@ class Conversation:
 
     # grading a test cell -------------------------------------------------------------------------
 
-    def check_specs(self, test: TestCell) -> list[dict]:
+    def check_specs(self, test: TestCell, inputs: dict[str, Encoded]) -> list[dict]:
         """What the worker runs at ``test`` by itself: for each gradable call, the candidate's name,
-        the kind the check expects, the driver and every case's inputs."""
+        the kind the check expects, the driver and the key of its cases' inputs, which this adds to
+        ``inputs``."""
         specs = []
         for call in self._gradable(test):
             prepared = self.suites[(call.exercise_id, call.suite)]
+            key = f"{call.exercise_id}/{call.suite}"
+            inputs[key] = _encoded_inputs(prepared)
             specs.append({"name": call.name, "kind": prepared.candidate_kind, "driver": prepared.driver,
-                          "options": prepared.driver_options, "cases": _encoded_inputs(prepared),
+                          "options": prepared.driver_options, "inputs": key,
                           "time_limit": prepared.time_limit, "total_time": SUITE_SECONDS})
         return specs
 
@@ -265,13 +268,20 @@ class Conversation:
         job = self.job
         files = [(name, np.frombuffer(data, dtype=np.uint8)) for name, data in job.files]
         tests = {test.index: test for test in job.test_cells}
-        steps = []
+        steps, inputs = [], {}
         for step in job.steps:
             message = step.as_message()
             if step.action == "test":
-                message["checks"] = self.check_specs(tests[step.cell])
+                message["checks"] = self.check_specs(tests[step.cell], inputs)
             steps.append(message)
-        self.worker.channel.send("submission", files=files, steps=steps, limits=self.limits.as_message())
+        # The worker keeps the inputs of the suites this submission uses, for the next one (of the
+        # same assignment, mostly): only those it does not hold yet travel, and it drops the others.
+        held = self.worker.inputs_held
+        self.worker.inputs_held = set()  # until the worker has the message
+        self.worker.channel.send("submission", files=files, steps=steps, limits=self.limits.as_message(),
+                                 inputs={key: value for key, value in inputs.items() if key not in held},
+                                 keep=sorted(inputs))
+        self.worker.inputs_held = set(inputs)
         reason, ended = None, None
         try:
             while True:

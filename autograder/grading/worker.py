@@ -192,6 +192,7 @@ def serve(channel: Channel, base: str, child_uid: int | None = NOBODY) -> None:
     _prctl(PR_SET_DUMPABLE, 0)  # a child of the same uid cannot ptrace or read this process
     uid = child_uid if os.getuid() == 0 else None
     number = 0
+    held: dict = {}  # suite key -> its cases' inputs, as the grader sent them (see _with_inputs)
     while True:
         try:
             kind, job = channel.receive()
@@ -202,6 +203,7 @@ def serve(channel: Channel, base: str, child_uid: int | None = NOBODY) -> None:
         if kind != "submission":
             # A request for a child that has just ended: the grader reads "finished" as its reply.
             continue
+        held = _with_inputs(job, held)
         number += 1
         folder = os.path.join(base, f"submission-{number}")
         shutil.rmtree(folder, ignore_errors=True)
@@ -230,6 +232,20 @@ def serve(channel: Channel, base: str, child_uid: int | None = NOBODY) -> None:
         ours.close()
         shutil.rmtree(folder, ignore_errors=True)
         channel.send("finished", status=status, leftovers=leftovers, seconds=time.monotonic() - start)
+
+
+def _with_inputs(job: dict, held: dict) -> dict:
+    """Put each check's case inputs into ``job`` (``"inputs": key`` becomes ``"cases"``), from
+    those the job carries or ``held`` from submissions before; returns the inputs to hold for the
+    next submission: only this one's (``job["keep"]``), so a child holds no other suite's."""
+    sent = job.get("inputs")
+    held = {key: held[key] for key in job.get("keep") or () if type(key) is str and key in held}
+    held.update(sent if type(sent) is dict else {})
+    for step in job.get("steps") or ():
+        for check in step.get("checks") or ():
+            if "inputs" in check:
+                check["cases"] = held.get(check.pop("inputs"), [])
+    return held
 
 
 # what a child may say ----------------------------------------------------------------------------------
