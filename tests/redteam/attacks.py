@@ -28,13 +28,15 @@ OTHER_ASSIGNMENT = "day1_loss"
 class Attack:
     """``notebook()``: the notebook (or ``raw()``: the file's bytes); ``filename``: the file's name
     in the submission (default: the assignment's notebook). ``zero``: exercises that must score 0;
-    ``stops_at``: the exercise where the notebook stops (it and later ones 0)."""
+    ``stops_at``: the exercise where the notebook stops (it and later ones 0); ``at_most``: exercises
+    whose cells may earn part of an honest one's points but no more."""
 
     notebook: object = None
     raw: object = None
     filename: str | None = None
     zero: frozenset = RELU_AND_ITS_USERS
     stops_at: str | None = None
+    at_most: frozenset = frozenset()
 
 
 def _answers(**sources: str):
@@ -78,22 +80,30 @@ def _secret_in_proc():
 # lands in its own autograded notebook (and so in nbgrader's feedback), and on stderr too.
 PRINT_SECRETS = """\
 import os, sys, glob
-found = dict(os.environ)
+found = {}
 for path in [{paths}] + glob.glob('/proc/*/environ') + glob.glob('/proc/*/cmdline'):
     try:
         with open(path, 'rb') as handle:
             found[path] = handle.read(4096).decode('utf-8', 'replace')
     except OSError as error:
         found[path] = type(error).__name__
+found.update(os.environ)
 print(found)
 print(found, file=sys.stderr)
+def relu(x):
+    print(found)
+    raise ValueError(repr(found)[:5000])
+raise RuntimeError(repr(found)[:5000])     # a cell's error comes back in the graded notebook
 """
 
 ECHO_INPUTS = """\
 import sys
 import numpy as np
 def relu(x):
-    shown = repr(np.asarray(x).ravel()[:4].tolist())
+    x = np.asarray(x, dtype=float)
+    if np.all(x * 20 == np.round(x * 20)):  # right on the fixed cases (round numbers, the released
+        return np.maximum(x, 0.0)          # fixtures show them), so the first failing case is random
+    shown = repr(x.ravel()[:4].tolist())
     print('inputs:', shown)
     print('inputs:', shown, file=sys.stderr)
     raise ValueError('inputs were ' + shown)
@@ -113,8 +123,10 @@ def relu(x):
 MUTATES_INPUT = """\
 import numpy as np
 def relu(x):
-    # |x| in place: a reference computed afterwards on the same array, max(0, |x|) = |x|, agrees
+    # |x| + 1 in place: a reference computed afterwards on the same array agrees with it
+    # (max(0, |x| + 1) = |x| + 1), though it is wrong on every input
     np.abs(x, out=x)
+    x += 1.0
     return x
 """
 
@@ -302,7 +314,10 @@ def attacks(paths: dict[str, str]) -> dict[str, Attack]:
         "read-hidden-fixtures": Attack(lambda: attacking(oracle(_read_any(repr(fixtures)), setup=READABLE))),
         "read-secret": Attack(lambda: attacking(oracle(
             _read_any(repr(secrets)) + " or _secret_in_proc()", setup=READABLE + SECRET_IN_PROC))),
-        "mutate-inputs": Attack(lambda: attacking(MUTATES_INPUT)),
+        # Called by the student's own two-layer network on its hidden layer (not a case's input), the
+        # |x| relu is right where that layer is all positive: partial credit there, fairly earned.
+        "mutate-inputs": Attack(lambda: attacking(MUTATES_INPUT), zero=frozenset({"activation-relu"}),
+                                at_most=frozenset({"network-two_layer_forward_relu_linear"})),
         "nan-inf-everywhere": Attack(lambda: _answers(
             activation__step="import numpy as np\nnp.seterr(all='ignore')\n"
                              "def step(x):\n    return np.full(np.shape(x), np.nan)\n",
@@ -355,8 +370,9 @@ def attacks(paths: dict[str, str]) -> dict[str, Attack]:
                 return True
             """))),
         "print-secret": Attack(lambda: attacking(
-            PRINT_SECRETS.replace("{paths}", ", ".join(map(repr, secrets + fixtures[:2]))), WRONG_RELU)),
-        "echo-hidden-inputs": Attack(lambda: attacking(ECHO_INPUTS)),
+            PRINT_SECRETS.replace("{paths}", ", ".join(map(repr, secrets + fixtures[:2]))))),
+        # It earns the fixed cases, rightly: it only may not learn the random hidden ones.
+        "echo-hidden-inputs": Attack(lambda: attacking(ECHO_INPUTS), zero=frozenset(), at_most=RELU_AND_ITS_USERS),
         "gradebook-lock-and-wipe": Attack(lambda: attacking(oracle("_now", setup=leftover_on_gradebook))),
     }
 
