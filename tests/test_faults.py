@@ -28,6 +28,8 @@ SEED = int(os.environ.get("DLGRADE_FAULT_SEED", "20261204"))
 KILLS = 5
 SIGMOID_OVERFLOW = "def sigmoid(x):\n    return 1 / (1 + np.exp(-x))\n"
 SLOW_SETUP = "import time\ntime.sleep(3)\n"   # a submission that is still running when its worker is killed
+LONG_SETUP = "import time\ntime.sleep(12)\n"
+STEP = "def step(x):\n    return np.where(x > 0, 1.0, 0.0)\n"
 
 
 def mixed(number: int):
@@ -198,6 +200,8 @@ def test_faults_no_room_to_write_gives_one_line_and_no_partial_rows(template, cl
 def test_faults_a_second_grader_on_the_same_course_refuses_and_the_first_finishes(template, clean_class, tmp_path):
     clean, _ = clean_class
     course = _class(template, tmp_path / "course")
+    # graded last, it keeps the first run going for seconds after the second has started
+    submit(course, "zz-slow", NAME, with_answer(solved(NAME), "activation-step", LONG_SETUP + STEP))
     first = _start(course)
     deadline = time.monotonic() + 300
     while _results(course) < 2 and first.poll() is None and time.monotonic() < deadline:
@@ -210,9 +214,10 @@ def test_faults_a_second_grader_on_the_same_course_refuses_and_the_first_finishe
     assert f"pid {first.pid}" in lines[0], lines[0]
     status, out, err = _finish(first)
     assert status == 0, err[-2000:]
-    assert f"{CLASS_SIZE} submissions graded, 0 already graded" in out, out
-    assert gradebook_rows(course) == gradebook_rows(clean)
-    assert _export(course) == _export(clean)
+    assert f"{CLASS_SIZE + 1} submissions graded, 0 already graded" in out, out
+    assert {row for row in gradebook_rows(course) if row[0] != "zz-slow"} == gradebook_rows(clean)
+    assert [line for line in _export(course) if "zz-slow" not in line] == _export(clean)
+    assert result(course, "zz-slow", NAME)["score"] == 39.0
 
 
 def _processes(pattern: str) -> list[tuple[int, int]]:
