@@ -88,7 +88,8 @@ class _Parser(argparse.ArgumentParser):
         if _Parser.as_json:
             _print_json(_unchecked(None, None, "usage", f"{self.prog}: {message}"))
             self.exit(2)
-        super().error(message)
+        # One line, as every other usage error of the command (the usage itself: --help).
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -190,15 +191,30 @@ def run_grade(args) -> int:
     cells score 0 and the summary says why), 2 on bad usage."""
     _nbgrader_without_its_server_extensions()
     from .grading import CourseProblem, Limits, SandboxUnavailable, grade_assignments
+    from .secret import SecretUnavailable, course_secret
 
     limits = Limits(cell_seconds=args.timeout, memory_bytes=args.memory * 2**20)
     try:
+        course_secret()  # before any work: the hidden suites need it
         summary = grade_assignments(None, args.assignments, students=args.student, workers=args.workers,
                                     limits=limits, force=args.force, scheduler=args.scheduler,
                                     sandbox=args.sandbox, progress=not args.quiet,
                                     say=lambda text: print(text, file=sys.stderr))
-    except (CourseProblem, SandboxUnavailable) as error:
+    except (CourseProblem, SandboxUnavailable, SecretUnavailable) as error:
         print(f"dlgrade grade: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:  # a full disk, a read-only folder: what was committed before it stays whole
+        where = f" {error.filename}" if error.filename else ""
+        print(f"dlgrade grade: cannot write{where}: {error.strerror or error}; the submissions graded before it "
+              f"are saved, run dlgrade grade again once it can be written", file=sys.stderr)
+        return 2
+    except Exception as error:  # noqa: BLE001 - the gradebook (SQLite) full or read-only
+        from sqlalchemy.exc import SQLAlchemyError
+        if not isinstance(error, SQLAlchemyError):
+            raise
+        cause = str(getattr(error, "orig", None) or error).splitlines()[0]
+        print(f"dlgrade grade: cannot write the gradebook: {cause}; the submissions graded before it are saved, "
+              f"run dlgrade grade again once it can be written", file=sys.stderr)
         return 2
     from .report.collect import course_root, record_run
     if summary.graded:
@@ -266,7 +282,11 @@ def run_check(args) -> int:
     if not hasattr(module, name):
         return _cannot_check(args, "not-defined", NOT_DEFINED[language].format(
             exercise=args.exercise, path=path, name=name), 1)
-    report = check(args.exercise, getattr(module, name), suite=args.suite, language=language)
+    from .secret import SecretUnavailable
+    try:
+        report = check(args.exercise, getattr(module, name), suite=args.suite, language=language)
+    except SecretUnavailable as error:
+        return _cannot_check(args, "usage", f"dlgrade: {error}", 2)
     if args.json:
         _print_json({**report.to_dict(), "error": None})
     else:

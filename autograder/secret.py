@@ -15,10 +15,20 @@ from pathlib import Path
 DEFAULT_FILE = Path.home() / ".config" / "dlgrade" / "secret"
 
 
+class SecretUnavailable(Exception):
+    """The course secret cannot be read (a file named but missing, empty or unreadable): grading with
+    another secret would draw other hidden inputs, so nothing is graded."""
+
+
 def course_secret() -> str:
     if os.environ.get("DLGRADE_SECRET"):
         return os.environ["DLGRADE_SECRET"]
-    path = Path(os.environ.get("DLGRADE_SECRET_FILE") or DEFAULT_FILE)
+    named = os.environ.get("DLGRADE_SECRET_FILE")
+    path = Path(named or DEFAULT_FILE)
+    if named and not path.is_file():
+        # Never made up: a mistyped path would otherwise grade with a new secret, other hidden inputs.
+        problem = "is not a file" if path.exists() else "does not exist"
+        raise SecretUnavailable(f"the course secret file {path} (DLGRADE_SECRET_FILE) {problem}")
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         # Written once, readable by its owner only; a race between two graders keeps the first.
@@ -28,7 +38,14 @@ def course_secret() -> str:
                 handle.write(secrets.token_hex(32) + "\n")
         except FileExistsError:
             pass
-    return path.read_text(encoding="utf-8").strip()
+    try:
+        secret = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else type(error).__name__
+        raise SecretUnavailable(f"the course secret file {path} cannot be read: {reason}") from None
+    if not secret:
+        raise SecretUnavailable(f"the course secret file {path} is empty")
+    return secret
 
 
 def seed_for(exercise_id: str, suite: str) -> int:

@@ -25,8 +25,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
-
 from .course import Course, CourseProblem, build_job, release_language, source_cells
 from ..runtime.calls import grade_calls
 from .plan import imports_of
@@ -79,22 +77,32 @@ def grade_assignments(course: Path | None, assignments: list[str], *, students: 
     if notice:
         say(notice)
     limits = limits or Limits()
-    writer = GradebookWriter(course.db_url, course.course_id)
+    lock = course.lock()  # one grading run per course at a time
+    try:
+        writer = GradebookWriter(course.db_url, course.course_id)
+    except BaseException:
+        lock.release()
+        raise
     try:
         modules, exercise_ids, plans = {}, {}, []
+        unknown = set(students or ())
         for assignment in assignments:
             notebooks = course.notebooks(assignment)
             if not notebooks:
                 raise CourseProblem(f"no released notebook for {assignment!r} in {course.release}")
             chosen = [s for s in course.students(assignment) if students is None or s in students]
+            unknown.difference_update(chosen)
             for notebook in notebooks:
-                release = nbformat.read(course.release / assignment / f"{notebook}.ipynb", as_version=4)
+                release = course.release_notebook(assignment, notebook)
                 sources = source_cells(writer.gradebook, assignment, notebook)
                 modules.update(dict.fromkeys(imports_of(release)))
                 exercise_ids.update(dict.fromkeys(call.exercise_id for cell in sources.values()
                                                   if cell.points is not None and cell.cell_type == "code"
                                                   for call in grade_calls(cell.source)))
                 plans += [(sources, release, student, assignment, notebook) for student in chosen]
+        if unknown:
+            raise CourseProblem(f"no submission in {course.submitted} from {', '.join(sorted(unknown))} "
+                                f"for {', '.join(assignments)}")
         summary = GradingSummary(mode=mode, notice=notice)
 
         def jobs():
@@ -132,6 +140,7 @@ def grade_assignments(course: Path | None, assignments: list[str], *, students: 
         return summary
     finally:
         writer.close()
+        lock.release()
 
 
 def commit(course: Course, writer: GradebookWriter, finished: list) -> None:

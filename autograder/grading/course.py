@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,42 @@ class CourseProblem(Exception):
     """The course cannot be graded as asked (an unknown assignment, no gradebook entry...)."""
 
 
+LOCK_FILE = ".dlgrade-grade.lock"
+
+
+class CourseLock:
+    """One ``dlgrade grade`` at a time per course: a POSIX lock (``fcntl.lockf``) on
+    ``.dlgrade-grade.lock`` in the course folder, which names the process holding it.
+
+    A POSIX lock belongs to the process, not to the open file: the judge processes forked from the
+    grader do not hold it, and the grader's death (SIGKILL included) releases it at once.
+    """
+
+    def __init__(self, root: Path):
+        import fcntl
+        self.path = root / LOCK_FILE
+        try:
+            self.handle = open(self.path, "a+", encoding="utf-8")
+        except OSError as error:
+            raise CourseProblem(f"cannot open the course's lock file {self.path}: {error.strerror}") from None
+        try:
+            fcntl.lockf(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self.handle.seek(0)
+            holder = self.handle.read().strip() or "another process"
+            self.handle.close()
+            raise CourseProblem(f"another dlgrade grade is grading this course ({holder}; lock file {self.path}): "
+                                f"wait for it to finish, or stop it, then run this again") from None
+        self.handle.seek(0)
+        self.handle.truncate()
+        self.handle.write(f"pid {os.getpid()}, since {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+        self.handle.flush()
+
+    def release(self) -> None:
+        if not self.handle.closed:
+            self.handle.close()  # closing the file releases the lock
+
+
 @dataclass
 class Course:
     root: Path
@@ -42,13 +79,34 @@ class Course:
         from traitlets.config.loader import PyFileConfigLoader
 
         root = course_root(start)
-        config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
-        coursedir = CourseDirectory(config=config, root=str(root))
-        db_url = coursedir.db_url
+        config_file = root / "nbgrader_config.py"
+        try:
+            config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+            coursedir = CourseDirectory(config=config, root=str(root))
+            folders = [coursedir.submitted_directory, coursedir.autograded_directory, coursedir.release_directory]
+            db_url = coursedir.db_url
+        except Exception as error:  # noqa: BLE001 - whatever the file's code raises, said in a line
+            raise CourseProblem(f"{config_file}: {_config_problem(error)}") from None
+        if not all(isinstance(folder, str) and folder for folder in folders) or not isinstance(db_url, str):
+            raise CourseProblem(f"{config_file}: a CourseDirectory folder or db_url is not a string")
         if db_url.startswith("sqlite:///") and not db_url.startswith("sqlite:////"):
             db_url = "sqlite:///" + str(root / db_url[len("sqlite:///"):])  # relative to the course, not cwd
         return cls(root, coursedir.course_id or None, db_url, root / coursedir.submitted_directory,
                    root / coursedir.autograded_directory, root / coursedir.release_directory)
+
+    def release_notebook(self, assignment: str, notebook: str) -> nbformat.NotebookNode:
+        """The released notebook the submissions are merged with; :class:`CourseProblem` if unreadable."""
+        path = self.release / assignment / f"{notebook}.ipynb"
+        try:
+            return nbformat.read(path, as_version=4)
+        except Exception as error:  # noqa: BLE001 - not JSON, not a notebook, unreadable
+            raise CourseProblem(f"{path}: the released notebook cannot be read "
+                                f"({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''})"
+                                f"; release the assignment again (dlgrade release)") from None
+
+    def lock(self) -> CourseLock:
+        """This process's hold on the course for a grading run; :class:`CourseProblem` if another has it."""
+        return CourseLock(self.root)
 
     def students(self, assignment: str) -> list[str]:
         if not self.submitted.is_dir():
@@ -58,6 +116,14 @@ class Course:
     def notebooks(self, assignment: str) -> list[str]:
         folder = self.release / assignment
         return sorted(p.stem for p in folder.glob("*.ipynb")) if folder.is_dir() else []
+
+
+def _config_problem(error: BaseException) -> str:
+    """A problem of nbgrader_config.py in a few words: where a syntax error is, which trait is wrong."""
+    if isinstance(error, SyntaxError):
+        return f"a syntax error at line {error.lineno}: {error.msg}"
+    first = (str(error).strip().splitlines() or [""])[0]
+    return f"{type(error).__name__}: {first[:300]}"
 
 
 def source_cells(gradebook, assignment: str, notebook: str) -> dict[str, SourceCell]:

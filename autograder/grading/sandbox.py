@@ -37,6 +37,10 @@ WORKER_ROOT = "/opt/dlgrade"           # where the worker's code is mounted insi
 STUDENT_CHECKER = "dlcheck"            # beside it: the checker a release ships next to each notebook
 WORKER_PACKAGE = "dlgrade_worker"      # its package name there: runtime/ and grading/{protocol,worker}.py
 FONT_CACHE = "/opt/mplcache"
+# The private /tmp is a tmpfs, so in memory: unbounded (half the RAM), files each under the file-size
+# limit could fill the grading machine's memory. A submission's files are at most 20 MB
+# (course.MAX_EXTRA_FILE_BYTES) besides the release's data.
+TMP_BYTES = 512 * 2**20
 NOBODY = 65534                         # the uid of a child in bubblewrap (its own PID namespace per worker)
 # In the weaker mode every worker's children share the machine's process table, so each worker's get
 # a uid of their own (no account has it): no child can signal another worker's child, and a
@@ -148,7 +152,7 @@ def bubblewrap_command(code_folder: Path) -> list[str]:
         command += ["--unshare-user"]
     # The private /tmp first: a virtualenv under /tmp (a CI clone's .venv) is bound on top of it,
     # not hidden by it.
-    command += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    command += ["--proc", "/proc", "--dev", "/dev", "--size", str(TMP_BYTES), "--tmpfs", "/tmp"]
     command += ["--ro-bind", "/usr", "/usr"]
     for name in ("bin", "lib", "lib32", "lib64", "sbin"):
         path = Path("/") / name

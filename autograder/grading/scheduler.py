@@ -8,6 +8,7 @@ Either way the results come back to the one grader process, which alone writes t
 from __future__ import annotations
 
 import itertools
+import os
 import pickle
 import threading
 from dataclasses import dataclass
@@ -49,7 +50,10 @@ class WorkerSlot:
     def grade(self, job: Job, suites, language) -> SubmissionOutcome:
         for attempt in range(RETRIES_AFTER_WORKER_LOSS + 1):
             try:
-                return grade_job(job, suites, self.ready(), self.spec.limits, language)
+                outcome = grade_job(job, suites, self.ready(), self.spec.limits, language)
+                if attempt < RETRIES_AFTER_WORKER_LOSS and killed_from_outside(outcome):
+                    continue
+                return outcome
             except (WorkerLost, OSError, RuntimeError) as error:
                 if self.worker is not None:
                     self.worker.stop()
@@ -65,6 +69,15 @@ class WorkerSlot:
         if self.worker is not None:
             self.worker.stop()
             self.worker = None
+
+
+def killed_from_outside(outcome: SubmissionOutcome) -> bool:
+    """Whether the submission's child was SIGKILLed by nothing of the worker's (no limit of its own
+    was passed): from outside, e.g. by an operator or the kernel's OOM killer. Worth one retry; a
+    notebook that kills itself so is graded twice, with the same result."""
+    status = outcome.worker.get("status") if isinstance(outcome.worker.get("status"), dict) else {}
+    flagged = any(status.get(flag) for flag in ("wall_exceeded", "cell_time_exceeded", "protocol", "grader_gone"))
+    return status.get("signal") == 9 and not flagged
 
 
 def lost(job: Job, reason: str) -> SubmissionOutcome:
@@ -90,8 +103,25 @@ SUITES_WAIT_SECONDS = 600.0   # for the grader to prepare the suites (seconds, i
 _JUDGE: dict = {}
 
 
-def _start_judge(spec: WorkerSpec, code_folder: Path, suites_queue) -> None:
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with(grader: int) -> None:
+    """The judge is SIGKILLed when the grader dies, even by SIGKILL (its sandboxed worker, started
+    with bubblewrap's --die-with-parent, goes with it): a killed run leaves nothing running."""
+    import ctypes
+    import signal
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux
+        return
+    if os.getppid() != grader:  # the grader died before the prctl
+        os._exit(1)
+
+
+def _start_judge(spec: WorkerSpec, code_folder: Path, suites_queue, grader: int) -> None:
     from multiprocessing.util import Finalize
+    _die_with(grader)
     slot = WorkerSlot(spec, code_folder)
     _JUDGE["slot"] = slot
     Finalize(slot, slot.close, exitpriority=10)  # the judge's sandboxed worker goes with it
@@ -125,7 +155,7 @@ def run_locally(jobs: Iterable[Job], prepare_suites: Callable[[], dict], spec: W
     jobs = iter(jobs)
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_judge,
-                                 initargs=(spec, code_folder, suites_queue)) as pool:
+                                 initargs=(spec, code_folder, suites_queue, os.getpid())) as pool:
             futures = {}
             for job in itertools.islice(jobs, 1):  # the first submission forks every judge
                 futures[pool.submit(_judge, job, language_of(job.assignment))] = job

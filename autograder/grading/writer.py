@@ -35,13 +35,17 @@ RESULT_FORMAT = 1
 
 
 def atomic_write(path: Path, text: str, durable: bool = True) -> None:
-    """``text`` into ``path`` whole or not at all: a temporary file renamed into place.
+    """``text`` into ``path`` whole or not at all: a temporary file renamed into place. An OSError
+    (a full disk...) names ``path``.
 
     ``durable``: synced to the disk before the rename, so that a power cut leaves the file whole
     (a process killed at any point never leaves half a file either way).
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        raise OSError(error.errno, error.strerror, str(error.filename or path)) from None
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
@@ -49,8 +53,10 @@ def atomic_write(path: Path, text: str, durable: bool = True) -> None:
                 stream.flush()
                 os.fsync(stream.fileno())
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as error:
         with_suppressed_unlink(temporary)
+        if isinstance(error, OSError) and not error.filename:
+            raise OSError(error.errno, error.strerror, str(path)) from None
         raise
 
 
@@ -107,7 +113,13 @@ class GradebookWriter:
 
     def __init__(self, db_url: str, course_id: str | None):
         from nbgrader.api import Gradebook
-        self.gradebook = Gradebook(db_url, course_id) if course_id else Gradebook(db_url)
+        from sqlalchemy.exc import SQLAlchemyError
+        try:
+            self.gradebook = Gradebook(db_url, course_id) if course_id else Gradebook(db_url)
+        except SQLAlchemyError as error:  # not a database, unreadable, a folder...
+            from .course import CourseProblem
+            cause = str(getattr(error, "orig", None) or error).splitlines()[0]
+            raise CourseProblem(f"{db_url.removeprefix('sqlite:///')}: the gradebook cannot be opened ({cause})") from None
         # Committing each submission would otherwise expire every row the session holds, and the
         # next submission would reload the assignment's cells one query at a time.
         self.gradebook.db.expire_on_commit = False

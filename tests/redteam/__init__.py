@@ -1,0 +1,1 @@
+"""Issue 10's red team: hostile submissions graded by the real ``dlgrade grade`` in bubblewrap."""
